@@ -1,0 +1,4 @@
+export * from './candle.ts';
+export * from './interval.ts';
+export * from './symbol.ts';
+export * from './validate.ts';
