@@ -1,0 +1,43 @@
+import { BinanceRest } from '@regime/binance';
+import { QuestDb } from '@regime/questdb';
+import { createLogger, loadConfig } from '@regime/service';
+import { runBackfill } from './backfill.ts';
+import { backfillCommand, resolveRun } from './cli.ts';
+import { configSchema } from './config.ts';
+import { barProgress, logProgress } from './progress.ts';
+import { questdbStore } from './store.ts';
+import { formatSummary } from './summary.ts';
+
+const command = backfillCommand();
+command.parse(process.argv);
+const logger = createLogger('backfill');
+
+async function main(): Promise<boolean> {
+  const run = resolveRun(command.opts(), loadConfig(configSchema));
+  const db = await QuestDb.connect({ httpUrl: run.questdbHttp, pgUrl: run.questdbPgUrl });
+  const progress = process.stdout.isTTY ? barProgress() : logProgress(logger);
+  try {
+    await db.ensureSchema();
+    const summary = await runBackfill(run, {
+      source: new BinanceRest({ baseUrl: run.restUrl, logger }),
+      store: questdbStore(db),
+      progress,
+    });
+    progress.stop();
+    console.log(formatSummary(summary));
+    return summary.ok;
+  } finally {
+    progress.stop();
+    await db.close();
+  }
+}
+
+main().then(
+  (ok) => {
+    process.exitCode = ok ? 0 : 1;
+  },
+  (error: Error) => {
+    console.error(`backfill failed: ${error.message}`);
+    process.exitCode = 1;
+  },
+);
