@@ -1,0 +1,321 @@
+import type { SenderBuffer } from '@questdb/nodejs-client';
+import {
+  type Candle,
+  candleProblem,
+  type Interval,
+  isInterval,
+  isValidSymbol,
+  type Kline,
+} from '@regime/candles';
+import pg from 'pg';
+import type { QuestDbConfig } from './config.ts';
+import { IlpWriter } from './ilp.ts';
+import { questDbTypeParsers, timestampParam } from './pg-types.ts';
+import {
+  eventProblem,
+  type PipelineEvent,
+  type PredictionRow,
+  predictionProblem,
+  REGIME_IDS,
+} from './rows.ts';
+import { schemaStatements } from './schema.ts';
+import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
+
+export interface ReadOptions {
+  /** Only candles with closed = true (in-progress candles are skipped). */
+  closedOnly?: boolean;
+}
+
+export interface WaitForWalOptions {
+  /** Give up after this long (default 60 s). */
+  timeoutMs?: number;
+}
+
+interface KlineRow {
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quote_volume: number | null;
+  taker_buy_base_volume: number | null;
+  taker_buy_quote_volume: number | null;
+  trades: number | null;
+  close_time: number;
+  closed: boolean;
+}
+
+const KLINE_COLUMNS =
+  'ts, open, high, low, close, volume, quote_volume, taker_buy_base_volume, taker_buy_quote_volume, ' +
+  'trades, close_time, closed';
+
+function toCandle(row: KlineRow): Candle {
+  const candle: Candle = {
+    openTime: row.ts,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+    closeTime: row.close_time,
+    closed: row.closed,
+  };
+  if (row.quote_volume !== null) candle.quoteVolume = row.quote_volume;
+  if (row.trades !== null) candle.trades = row.trades;
+  if (row.taker_buy_base_volume !== null) candle.takerBuyBaseVolume = row.taker_buy_base_volume;
+  if (row.taker_buy_quote_volume !== null) candle.takerBuyQuoteVolume = row.taker_buy_quote_volume;
+  return candle;
+}
+
+function klineProblem(k: Kline): string | undefined {
+  if (!isValidSymbol(k.symbol)) return `symbol ${JSON.stringify(k.symbol)} is not a valid symbol`;
+  if (!isInterval(k.interval)) return `interval ${JSON.stringify(k.interval)} is not a known interval`;
+  if (typeof k.closed !== 'boolean') return 'closed is not a boolean';
+  if (k.trades !== undefined && !Number.isSafeInteger(k.trades))
+    return `trades ${k.trades} is not an integer`;
+  return candleProblem(k, k.interval)?.detail;
+}
+
+/** Throws on the first unsound item, naming it, so nothing of the batch is written. */
+function assertAll<T>(items: readonly T[], what: string, problem: (item: T) => string | undefined): void {
+  for (let i = 0; i < items.length; i++) {
+    const found = problem(items[i]!);
+    if (found) throw new Error(`refusing to write ${what}: item ${i} of ${items.length}: ${found}`);
+  }
+}
+
+function writeKlineRow(table: string, b: SenderBuffer, k: Kline): void {
+  b.table(table).symbol('symbol', k.symbol).symbol('interval', k.interval);
+  b.floatColumn('open', k.open)
+    .floatColumn('high', k.high)
+    .floatColumn('low', k.low)
+    .floatColumn('close', k.close)
+    .floatColumn('volume', k.volume);
+  // Absent optional fields are simply not sent: QuestDB stores null.
+  if (k.quoteVolume !== undefined) b.floatColumn('quote_volume', k.quoteVolume);
+  if (k.takerBuyBaseVolume !== undefined) b.floatColumn('taker_buy_base_volume', k.takerBuyBaseVolume);
+  if (k.takerBuyQuoteVolume !== undefined) b.floatColumn('taker_buy_quote_volume', k.takerBuyQuoteVolume);
+  if (k.trades !== undefined) b.intColumn('trades', k.trades);
+  b.timestampColumn('close_time', k.closeTime, 'ms').booleanColumn('closed', k.closed).at(k.openTime, 'ms');
+}
+
+function writePredictionRow(table: string, b: SenderBuffer, r: PredictionRow): void {
+  b.table(table)
+    .symbol('symbol', r.symbol)
+    .symbol('mode', r.mode)
+    .symbol('regime', r.regime)
+    .symbol('model_version', r.modelVersion)
+    .floatColumn('confidence', r.confidence);
+  for (const id of REGIME_IDS) b.floatColumn(`p_${id}`, r.probabilities[id]);
+  b.floatColumn('latency_ms', r.latencyMs).timestampColumn('created_at', r.createdAt, 'ms').at(r.ts, 'ms');
+}
+
+function writeEventRow(table: string, b: SenderBuffer, e: PipelineEvent): void {
+  b.table(table).symbol('service', e.service).symbol('kind', e.kind);
+  if (e.symbol !== undefined) b.symbol('symbol', e.symbol);
+  if (e.interval !== undefined) b.symbol('interval', e.interval);
+  b.intColumn('count', e.count).stringColumn('detail', e.detail).at(e.ts, 'ms');
+}
+
+/**
+ * The one gateway to QuestDB: schema, ILP-over-HTTP writers (acknowledged before they resolve) and
+ * pg readers with bound parameters. Every instant in and out is epoch milliseconds UTC.
+ *
+ * QuestDB applies WAL transactions asynchronously: a resolved write is durable but becomes visible to
+ * SELECT a few milliseconds later. Call waitForWal() when you need to read your own writes.
+ */
+export class QuestDb {
+  private schemaReady: Promise<void> | undefined;
+
+  private constructor(
+    readonly tables: TableNames,
+    private readonly pool: pg.Pool,
+    private readonly ilp: IlpWriter,
+  ) {}
+
+  static async connect(config: QuestDbConfig, tables: TableNames = DEFAULT_TABLES): Promise<QuestDb> {
+    const names = assertTableNames(tables);
+    const pool = new pg.Pool({
+      connectionString: config.pgUrl,
+      max: 4,
+      idleTimeoutMillis: 10_000,
+      // The pool must not keep a finished process alive.
+      allowExitOnIdle: true,
+      types: questDbTypeParsers(pg.types),
+    });
+    try {
+      // Fail fast with a clear message instead of on the first query.
+      const client = await pool.connect();
+      client.release();
+      const ilp = await IlpWriter.open(config.httpUrl);
+      return new QuestDb(names, pool, ilp);
+    } catch (error) {
+      await pool.end();
+      throw new Error(
+        `cannot reach QuestDB (pg ${redact(config.pgUrl)}, http ${config.httpUrl}): ${(error as Error).message}. ` +
+          'Is it running? Start it with `npm run stack:up`.',
+        { cause: error },
+      );
+    }
+  }
+
+  /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
+  async ensureSchema(): Promise<void> {
+    for (const sql of schemaStatements(this.tables)) await this.pool.query(sql);
+  }
+
+  /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */
+  private schema(): Promise<void> {
+    this.schemaReady ??= this.ensureSchema().catch((error) => {
+      this.schemaReady = undefined;
+      throw error;
+    });
+    return this.schemaReady;
+  }
+
+  /**
+   * Upserts klines (key: open time, symbol, interval). Validates every kline first and throws on an
+   * invalid one before anything is written: callers filter (and count) bad candles beforehand.
+   */
+  async writeKlines(klines: readonly Kline[]): Promise<void> {
+    assertAll(klines, 'klines', klineProblem);
+    if (klines.length === 0) return;
+    await this.schema();
+    const table = this.tables.klines;
+    await this.ilp.write(klines, (b, k) => writeKlineRow(table, b, k));
+  }
+
+  /** Upserts predictions (key: ts, symbol, mode). */
+  async writePredictions(rows: readonly PredictionRow[]): Promise<void> {
+    assertAll(rows, 'predictions', predictionProblem);
+    if (rows.length === 0) return;
+    await this.schema();
+    const table = this.tables.predictions;
+    await this.ilp.write(rows, (b, r) => writePredictionRow(table, b, r));
+  }
+
+  /** Appends events (no dedup: every event is a row). */
+  async writeEvents(events: readonly PipelineEvent[]): Promise<void> {
+    assertAll(events, 'pipeline events', eventProblem);
+    if (events.length === 0) return;
+    await this.schema();
+    const table = this.tables.events;
+    await this.ilp.write(events, (b, e) => writeEventRow(table, b, e));
+  }
+
+  /** Candles with open time in [fromOpenTime, toOpenTime), ascending. */
+  async readKlines(
+    symbol: string,
+    interval: Interval,
+    fromOpenTime: number,
+    toOpenTime: number,
+    opts: ReadOptions = {},
+  ): Promise<Candle[]> {
+    const rows = await this.query<KlineRow>(
+      `SELECT ${KLINE_COLUMNS} FROM ${this.tables.klines}
+       WHERE symbol = $1 AND "interval" = $2 AND ts >= $3 AND ts < $4${opts.closedOnly ? ' AND closed' : ''}
+       ORDER BY ts`,
+      [symbol, interval, timestampParam(fromOpenTime), timestampParam(toOpenTime)],
+    );
+    return rows.map(toCandle);
+  }
+
+  /** The newest `count` candles with open time < beforeOpenTime, ascending. */
+  async readLatestKlines(
+    symbol: string,
+    interval: Interval,
+    count: number,
+    beforeOpenTime: number,
+    opts: ReadOptions = {},
+  ): Promise<Candle[]> {
+    if (!Number.isSafeInteger(count) || count < 0) throw new Error(`count ${count} is not a natural number`);
+    if (count === 0) return [];
+    const rows = await this.query<KlineRow>(
+      `SELECT ${KLINE_COLUMNS} FROM ${this.tables.klines}
+       WHERE symbol = $1 AND "interval" = $2 AND ts < $3${opts.closedOnly ? ' AND closed' : ''}
+       ORDER BY ts DESC LIMIT $4`,
+      [symbol, interval, timestampParam(beforeOpenTime), count],
+    );
+    return rows.reverse().map(toCandle);
+  }
+
+  /** Open time of the newest stored candle of the series, or undefined when there is none. */
+  async latestOpenTime(
+    symbol: string,
+    interval: Interval,
+    opts: ReadOptions = {},
+  ): Promise<number | undefined> {
+    const rows = await this.query<{ ts: number | null }>(
+      `SELECT max(ts) ts FROM ${this.tables.klines}
+       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}`,
+      [symbol, interval],
+    );
+    return rows[0]?.ts ?? undefined;
+  }
+
+  /**
+   * Raw SQL over pg with bound parameters. TIMESTAMP columns come back as epoch ms numbers and LONG
+   * columns as numbers. Pass instants as ISO strings (new Date(ms).toISOString()) for TIMESTAMP params.
+   */
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.pool.query(sql, params);
+    return result.rows as T[];
+  }
+
+  /**
+   * Resolves when QuestDB has applied every committed WAL transaction of our tables, i.e. everything
+   * written so far is visible to SELECT. Throws if a table's WAL apply is suspended (a server-side error).
+   */
+  async waitForWal(opts: WaitForWalOptions = {}): Promise<void> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const names = [this.tables.klines, this.tables.predictions, this.tables.events];
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const rows = await this.query<{
+        name: string;
+        writerTxn: number;
+        sequencerTxn: number;
+        suspended: boolean;
+      }>(
+        'SELECT name, writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name IN ($1, $2, $3)',
+        names,
+      );
+      const suspended = rows.find((r) => r.suspended);
+      if (suspended) {
+        throw new Error(
+          `WAL apply of table ${suspended.name} is suspended: see the QuestDB log (.stack/questdb.log)`,
+        );
+      }
+      const behind = rows.filter((r) => r.writerTxn < r.sequencerTxn);
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) {
+        const detail = behind.map((r) => `${r.name} ${r.writerTxn}/${r.sequencerTxn}`).join(', ');
+        throw new Error(`timed out waiting for QuestDB to apply WAL transactions (${detail})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /** Drops the three tables (tests clean up their unique tables with this). */
+  async dropTables(): Promise<void> {
+    this.schemaReady = undefined;
+    for (const table of [this.tables.klines, this.tables.predictions, this.tables.events]) {
+      await this.pool.query(`DROP TABLE IF EXISTS ${table}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.ilp.close();
+    await this.pool.end();
+  }
+}
+
+function redact(pgUrl: string): string {
+  try {
+    const url = new URL(pgUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

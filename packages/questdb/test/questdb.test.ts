@@ -1,0 +1,262 @@
+import { type Candle, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type PipelineEvent,
+  type PredictionRow,
+  QuestDb,
+  questDbConfigFromEnv,
+  uniqueTableNames,
+} from '../src/index.ts';
+
+const T0 = Date.UTC(2024, 0, 1);
+const FIVE_MIN = INTERVAL_MS['5m'];
+
+function kline(i: number, overrides: Partial<Kline> = {}): Kline {
+  const openTime = T0 + i * FIVE_MIN;
+  return {
+    symbol: 'BTCUSDT',
+    interval: '5m',
+    openTime,
+    open: 42_000 + i,
+    high: 42_100.5 + i,
+    low: 41_900.25 + i,
+    close: 42_050.125 + i,
+    volume: 12.345678 + i,
+    closeTime: closeTimeOf('5m', openTime),
+    closed: true,
+    ...overrides,
+  };
+}
+
+function candleOf(k: Kline): Candle {
+  const { symbol: _symbol, interval: _interval, ...candle } = k;
+  return candle;
+}
+
+describe('QuestDb against a real QuestDB', () => {
+  let db: QuestDb;
+
+  beforeAll(async () => {
+    db = await QuestDb.connect(questDbConfigFromEnv(), uniqueTableNames());
+    await db.ensureSchema();
+    await db.ensureSchema(); // idempotent
+  });
+
+  afterAll(async () => {
+    await db?.dropTables();
+    await db?.close();
+  });
+
+  it('reads back exactly what it wrote, optional fields and closed flag included', async () => {
+    const full = kline(0, {
+      quoteVolume: 518_000.5,
+      trades: 1234,
+      takerBuyBaseVolume: 6.5,
+      takerBuyQuoteVolume: 273_000.25,
+    });
+    const bare = kline(1);
+    const inProgress = kline(2, { closed: false, trades: 0 });
+    const otherSeries: Kline[] = [
+      kline(1, { symbol: 'ETHUSDT' }),
+      { ...kline(0), interval: '1h', closeTime: closeTimeOf('1h', T0) },
+    ];
+    await db.writeKlines([full, bare, inProgress, ...otherSeries]);
+    await db.waitForWal();
+
+    const read = await db.readKlines('BTCUSDT', '5m', T0, T0 + 3 * FIVE_MIN);
+    expect(read).toEqual([candleOf(full), candleOf(bare), candleOf(inProgress)]);
+    expect(read[1]).not.toHaveProperty('quoteVolume');
+    expect(read[1]).not.toHaveProperty('trades');
+
+    expect(await db.readKlines('BTCUSDT', '5m', T0, T0 + 3 * FIVE_MIN, { closedOnly: true })).toEqual([
+      candleOf(full),
+      candleOf(bare),
+    ]);
+    // [from, to): the upper bound is exclusive, the lower inclusive.
+    expect(await db.readKlines('BTCUSDT', '5m', T0 + FIVE_MIN, T0 + 2 * FIVE_MIN)).toEqual([candleOf(bare)]);
+    expect(await db.readKlines('ETHUSDT', '5m', T0, T0 + 3 * FIVE_MIN)).toEqual([candleOf(otherSeries[0]!)]);
+    expect(await db.latestOpenTime('BTCUSDT', '5m')).toBe(T0 + 2 * FIVE_MIN);
+    expect(await db.latestOpenTime('BTCUSDT', '5m', { closedOnly: true })).toBe(T0 + FIVE_MIN);
+    expect(await db.latestOpenTime('BTCUSDT', '15m')).toBeUndefined();
+    expect(await db.latestOpenTime('XRPUSDT', '5m')).toBeUndefined();
+  });
+
+  it('keeps exactly one row per candle: rewrite and in-progress-then-final both upsert', async () => {
+    const i = 100;
+    await db.writeKlines([kline(i, { closed: false, close: 42_000 + i, high: 42_100.5 + i, volume: 1 })]);
+    await db.writeKlines([kline(i, { closed: false, close: 42_010 + i, volume: 2 })]);
+    await db.writeKlines([kline(i, { trades: 7 })]);
+    await db.writeKlines([kline(i, { trades: 7 })]);
+    await db.waitForWal();
+
+    const rows = await db.query<{ n: number }>(
+      `SELECT count() n FROM ${db.tables.klines} WHERE symbol = $1 AND "interval" = $2 AND ts = $3`,
+      ['BTCUSDT', '5m', new Date(T0 + i * FIVE_MIN).toISOString()],
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+    expect(await db.readKlines('BTCUSDT', '5m', T0 + i * FIVE_MIN, T0 + (i + 1) * FIVE_MIN)).toEqual([
+      candleOf(kline(i, { trades: 7 })),
+    ]);
+  });
+
+  it('refuses a batch with an invalid kline and writes none of it', async () => {
+    const good = kline(200);
+    const cases: Kline[] = [
+      kline(201, { high: 1, low: 2 }),
+      kline(201, { close: Number.NaN }),
+      kline(201, { volume: -1 }),
+      kline(201, { symbol: "BTC'; DROP TABLE klines; --" }),
+      { ...kline(201), interval: '7m' as Kline['interval'] },
+      kline(201, { openTime: T0 + 201 * FIVE_MIN + 1 }),
+    ];
+    for (const bad of cases)
+      await expect(db.writeKlines([good, bad])).rejects.toThrow(/refusing to write klines: item 1/);
+    await db.waitForWal();
+    expect(await db.readKlines('BTCUSDT', '5m', T0 + 200 * FIVE_MIN, T0 + 202 * FIVE_MIN)).toEqual([]);
+  });
+
+  it('readLatestKlines returns the newest `count` strictly before the bound, ascending', async () => {
+    const series = Array.from({ length: 10 }, (_, j) =>
+      kline(300 + j, { symbol: 'SOLUSDT', closed: j !== 9 }),
+    );
+    await db.writeKlines(series);
+    await db.waitForWal();
+    const at = (j: number) => T0 + (300 + j) * FIVE_MIN;
+
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 3, at(5))).toEqual(series.slice(2, 5).map(candleOf));
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 50, at(2))).toEqual(series.slice(0, 2).map(candleOf));
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 2, at(10))).toEqual(series.slice(8, 10).map(candleOf));
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 2, at(10), { closedOnly: true })).toEqual(
+      series.slice(7, 9).map(candleOf),
+    );
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 0, at(10))).toEqual([]);
+    expect(await db.readLatestKlines('SOLUSDT', '5m', 3, at(0))).toEqual([]);
+  });
+
+  it('writes predictions (upsert per ts, symbol, mode) and events (every event a row)', async () => {
+    const prediction: PredictionRow = {
+      ts: T0 + FIVE_MIN,
+      symbol: 'BTCUSDT',
+      mode: 'official',
+      regime: 'range',
+      confidence: 0.61,
+      probabilities: {
+        strong_trend: 0.05,
+        weak_trend: 0.1,
+        range: 0.61,
+        squeeze: 0.14,
+        volatility_spike: 0.04,
+        choppy_high_vol: 0.06,
+      },
+      modelVersion: 'lstm-2024.01.01',
+      latencyMs: 12.5,
+      createdAt: T0 + FIVE_MIN + 12,
+    };
+    await db.writePredictions([
+      prediction,
+      { ...prediction, mode: 'live', regime: 'squeeze', confidence: 0.4 },
+    ]);
+    await db.writePredictions([{ ...prediction, confidence: 0.62, createdAt: T0 + FIVE_MIN + 20 }]);
+    const event: PipelineEvent = {
+      ts: T0,
+      service: 'collector',
+      kind: 'reconnect',
+      count: 0,
+      detail: 'socket closed',
+    };
+    await db.writeEvents([
+      event,
+      event,
+      { ...event, kind: 'gap', symbol: 'BTCUSDT', interval: '5m', count: 3, detail: 'x' },
+    ]);
+    await db.waitForWal();
+
+    const predictions = await db.query<Record<string, unknown>>(
+      `SELECT ts, symbol, mode, regime, confidence, p_range, p_choppy_high_vol, model_version, latency_ms, created_at
+       FROM ${db.tables.predictions} ORDER BY mode`,
+    );
+    expect(predictions).toEqual([
+      {
+        ts: prediction.ts,
+        symbol: 'BTCUSDT',
+        mode: 'live',
+        regime: 'squeeze',
+        confidence: 0.4,
+        p_range: 0.61,
+        p_choppy_high_vol: 0.06,
+        model_version: 'lstm-2024.01.01',
+        latency_ms: 12.5,
+        created_at: T0 + FIVE_MIN + 12,
+      },
+      {
+        ts: prediction.ts,
+        symbol: 'BTCUSDT',
+        mode: 'official',
+        regime: 'range',
+        confidence: 0.62,
+        p_range: 0.61,
+        p_choppy_high_vol: 0.06,
+        model_version: 'lstm-2024.01.01',
+        latency_ms: 12.5,
+        created_at: T0 + FIVE_MIN + 20,
+      },
+    ]);
+
+    const events = await db.query<Record<string, unknown>>(
+      `SELECT ts, service, kind, symbol, "interval", count, detail FROM ${db.tables.events} ORDER BY kind DESC`,
+    );
+    expect(events).toEqual([
+      {
+        ts: T0,
+        service: 'collector',
+        kind: 'reconnect',
+        symbol: null,
+        interval: null,
+        count: 0,
+        detail: 'socket closed',
+      },
+      {
+        ts: T0,
+        service: 'collector',
+        kind: 'reconnect',
+        symbol: null,
+        interval: null,
+        count: 0,
+        detail: 'socket closed',
+      },
+      { ts: T0, service: 'collector', kind: 'gap', symbol: 'BTCUSDT', interval: '5m', count: 3, detail: 'x' },
+    ]);
+  });
+
+  it('refuses malformed predictions and events', async () => {
+    const base: PredictionRow = {
+      ts: T0,
+      symbol: 'BTCUSDT',
+      mode: 'official',
+      regime: 'range',
+      confidence: 0.5,
+      probabilities: {
+        strong_trend: 0,
+        weak_trend: 0,
+        range: 0.5,
+        squeeze: 0.5,
+        volatility_spike: 0,
+        choppy_high_vol: 0,
+      },
+      modelVersion: 'v1',
+      latencyMs: 1,
+      createdAt: T0,
+    };
+    await expect(db.writePredictions([{ ...base, regime: 'moon' }])).rejects.toThrow(/regime "moon"/);
+    await expect(db.writePredictions([{ ...base, mode: 'paper' as 'live' }])).rejects.toThrow(/mode/);
+    await expect(
+      db.writePredictions([{ ...base, probabilities: { ...base.probabilities, squeeze: Number.NaN } }]),
+    ).rejects.toThrow(/squeeze/);
+    await expect(
+      db.writeEvents([{ ts: T0, service: 'Collector; drop', kind: 'gap', count: 1, detail: '' }]),
+    ).rejects.toThrow(/service/);
+    await expect(
+      db.writeEvents([{ ts: T0, service: 'collector', kind: 'gap', count: -1, detail: '' }]),
+    ).rejects.toThrow(/count/);
+  });
+});
