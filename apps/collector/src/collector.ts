@@ -1,0 +1,230 @@
+import { questdbStore } from '@regime/backfill';
+import { BinanceRest, KlineStream, type ReconnectInfo, type RestClientOptions } from '@regime/binance';
+import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import type { QuestDb } from '@regime/questdb';
+import type { Logger } from '@regime/service';
+import { CandleBook } from './book.ts';
+import { GapFiller } from './gap-filler.ts';
+import { type CollectorMetrics, collectorMetrics } from './metrics.ts';
+import { KlineWriter, type WriterOptions } from './writer.ts';
+
+export interface CollectorOptions {
+  symbols: string[];
+  intervals: Interval[];
+  restUrl: string;
+  wsUrl: string;
+  /** In-progress candles are written at most this often. */
+  liveFlushMs: number;
+  /** Start-up gap fill for a stream with nothing stored starts this far before the exchange's now. */
+  lookbackMs: number;
+}
+
+export interface CollectorDeps {
+  db: QuestDb;
+  logger: Logger;
+  /** Wall clock for events and the staleness metric (default Date.now). */
+  clock?: () => number;
+  rest?: Partial<RestClientOptions>;
+  writer?: WriterOptions;
+  /** Pause before a failed gap fill is tried again. */
+  gapFillRetryMs?: number;
+}
+
+/** Without a connection or a successful write for this long, /healthz answers 503. */
+const UNHEALTHY_AFTER_MS = 60_000;
+
+/**
+ * The long-running collector: Binance kline streams → QuestDB, with REST gap fills on start, after
+ * every reconnect and whenever a stream skips a close. Start with Collector.start, end with stop().
+ */
+export class Collector {
+  readonly metrics: CollectorMetrics;
+  private readonly book = new CandleBook();
+  private readonly writer: KlineWriter;
+  private readonly gaps: GapFiller;
+  private readonly stream: KlineStream;
+  private readonly rest: BinanceRest;
+  private readonly clock: () => number;
+  private liveTimer: NodeJS.Timeout | undefined;
+  private connected = false;
+  private disconnectedSince: number;
+  /** Where a stream's gap fill starts when no closed candle of it is known. */
+  private readonly initialFrom = new Map<string, number>();
+
+  private constructor(
+    private readonly opts: CollectorOptions,
+    private readonly deps: CollectorDeps,
+  ) {
+    const { logger } = deps;
+    this.clock = deps.clock ?? Date.now;
+    this.disconnectedSince = this.clock();
+    this.metrics = collectorMetrics(() => this.book.closedHeads(), this.clock);
+    this.writer = new KlineWriter(this.book, deps.db, this.metrics, logger, deps.writer);
+    this.rest = new BinanceRest({ baseUrl: opts.restUrl, logger, ...deps.rest });
+    this.gaps = new GapFiller(
+      this.rest,
+      questdbStore(deps.db),
+      this.writer,
+      this.metrics,
+      logger,
+      this.clock,
+      deps.gapFillRetryMs,
+    );
+    this.stream = new KlineStream({
+      baseUrl: opts.wsUrl,
+      symbols: opts.symbols,
+      intervals: opts.intervals,
+      logger,
+    });
+    this.stream.on('kline', (k) => this.onKline(k));
+    this.stream.on('rejected', (reason, raw, code) => this.onRejected(reason, raw, code));
+    this.stream.on('connected', () => {
+      this.connected = true;
+      this.metrics.connected.set(1);
+    });
+    this.stream.on('disconnected', (reason) => {
+      this.connected = false;
+      this.disconnectedSince = this.clock();
+      this.metrics.connected.set(0);
+      logger.warn({ reason }, 'stream disconnected');
+    });
+    this.stream.on('reconnected', (downSince, info) => this.onReconnected(downSince, info));
+  }
+
+  static async start(opts: CollectorOptions, deps: CollectorDeps): Promise<Collector> {
+    const collector = new Collector(opts, deps);
+    await collector.begin();
+    return collector;
+  }
+
+  private async begin(): Promise<void> {
+    const { db, logger } = this.deps;
+    await db.ensureSchema();
+    // Read where each stream stands BEFORE the stream starts: a close received meanwhile must not
+    // move the fill's start past candles that were missed while the collector was down.
+    const starts: { symbol: string; interval: Interval; from: number | undefined }[] = [];
+    for (const symbol of this.opts.symbols) {
+      for (const interval of this.opts.intervals) {
+        const latest = await db.latestOpenTime(symbol, interval, { closedOnly: true });
+        starts.push({
+          symbol,
+          interval,
+          from: latest === undefined ? undefined : latest + INTERVAL_MS[interval],
+        });
+      }
+    }
+    this.liveTimer = setInterval(() => this.writer.flushLive(), this.opts.liveFlushMs);
+    // start() resolves once connected; it keeps retrying meanwhile, so do not block start-up on it.
+    this.stream.start().catch((error: Error) => logger.error({ err: error.message }, 'kline stream stopped'));
+    const serverNow = await this.serverNowOrWall();
+    for (const s of starts) {
+      const from = s.from ?? serverNow - this.opts.lookbackMs;
+      this.initialFrom.set(`${s.symbol}@${s.interval}`, from);
+      this.gaps.request(s.symbol, s.interval, from);
+    }
+    logger.info(
+      { symbols: this.opts.symbols, intervals: this.opts.intervals, liveFlushMs: this.opts.liveFlushMs },
+      'collector started',
+    );
+  }
+
+  private async serverNowOrWall(): Promise<number> {
+    try {
+      return await this.rest.serverTime();
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: (error as Error).message },
+        'cannot read the exchange clock: using the local one',
+      );
+      return this.clock();
+    }
+  }
+
+  private onKline(k: Kline): void {
+    if (!k.closed) {
+      this.writer.live(k);
+      return;
+    }
+    const last = this.book.lastClosed(k);
+    const step = INTERVAL_MS[k.interval];
+    // A close skipped without a disconnect (e.g. a message lost or refused): fetch the missing ones.
+    if (last !== undefined && k.openTime > last + step) this.gaps.request(k.symbol, k.interval, last + step);
+    void this.writer.closed([k]);
+  }
+
+  private onRejected(reason: string, raw: string, code: string): void {
+    // KlineStream has logged the message already; count it and keep a trace in pipeline_events.
+    this.metrics.rejected.inc({ reason: code });
+    this.writer.event({
+      ts: this.clock(),
+      service: 'collector',
+      kind: 'rejected',
+      count: 1,
+      detail: `${reason} | ${raw.slice(0, 200)}`,
+    });
+  }
+
+  private onReconnected(downSince: number, info: ReconnectInfo): void {
+    this.connected = true;
+    this.metrics.connected.set(1);
+    this.metrics.reconnects.inc();
+    const downMs = Date.now() - downSince;
+    this.deps.logger.info({ downMs, streams: info.streams.length }, 'stream reconnected: gap filling');
+    this.writer.event({
+      ts: this.clock(),
+      service: 'collector',
+      kind: 'reconnect',
+      count: info.streams.length,
+      detail: `reconnected after ${downMs} ms`,
+    });
+    for (const { symbol, interval } of info.streams) {
+      const key = `${symbol}@${interval}`;
+      const last = info.lastClosedOpenTime[key] ?? this.book.lastClosed({ symbol, interval });
+      const from = last === undefined ? this.initialFrom.get(key) : last + INTERVAL_MS[interval];
+      if (from !== undefined) this.gaps.request(symbol, interval, from);
+    }
+  }
+
+  /** Open time of the newest closed candle handed to the writer for a stream. */
+  lastClosed(symbol: string, interval: Interval): number | undefined {
+    return this.book.lastClosed({ symbol, interval });
+  }
+
+  /** Resolves when no gap fill is running and everything held has been written. */
+  async settled(): Promise<void> {
+    await this.gaps.idle();
+    await this.writer.flush();
+  }
+
+  health(): { ok: boolean; [detail: string]: unknown } {
+    const now = this.clock();
+    const streamOk = this.connected || now - this.disconnectedSince < UNHEALTHY_AFTER_MS;
+    const writerOk =
+      this.writer.failingSince === undefined || now - this.writer.failingSince < UNHEALTHY_AFTER_MS;
+    return {
+      ok: streamOk && writerOk,
+      connected: this.connected,
+      pendingClosedCandles: this.writer.pendingClosed,
+      lastWriteError: this.writer.failingSince === undefined ? undefined : this.writer.lastError,
+    };
+  }
+
+  /** Stops the stream and writes what is held (waiting at most `timeoutMs` for QuestDB). */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    clearInterval(this.liveTimer);
+    await this.stream.stop();
+    this.gaps.stop();
+    const flushed = this.gaps
+      .idle()
+      .then(() => this.writer.flush())
+      .then(() => true);
+    const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    if (!(await Promise.race([flushed, timedOut]))) {
+      this.deps.logger.error(
+        { pendingClosedCandles: this.writer.pendingClosed },
+        'shutdown: QuestDB did not take the held candles in time; they are lost from this process (the next start gap-fills them)',
+      );
+    }
+    this.deps.logger.info('collector stopped');
+  }
+}

@@ -1,0 +1,38 @@
+import { type Interval, parseInterval, parseSymbol } from '@regime/candles';
+import { csv, port, url } from '@regime/service';
+import { z } from 'zod';
+
+/** A comma-separated env list whose items all pass `parse` (which throws a readable message otherwise). */
+const parsedList = <T>(fallback: string, parse: (item: string) => T) =>
+  csv(fallback).transform((items, ctx) => {
+    const out: T[] = [];
+    for (const item of items) {
+      try {
+        out.push(parse(item));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }
+    if (items.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    return [...new Set(out)];
+  });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Environment of the collector, validated at start-up. */
+export const configSchema = z.object({
+  QUESTDB_HTTP: url('http://127.0.0.1:9000', ['http', 'https']),
+  QUESTDB_PG_URL: url('postgres://admin:quest@127.0.0.1:8812/qdb', ['postgres', 'postgresql']),
+  BINANCE_REST_URL: url('https://api.binance.com', ['http', 'https']),
+  BINANCE_WS_URL: url('wss://stream.binance.com:9443', ['ws', 'wss']),
+  SYMBOLS: parsedList('BTCUSDT', parseSymbol),
+  INTERVALS: parsedList<Interval>('5m,15m,1h', parseInterval),
+  /** In-progress candles are written at most this often (only the newest state per stream). */
+  LIVE_FLUSH_MS: positiveInt(2000),
+  /** /healthz and /metrics. */
+  METRICS_PORT: port(9464),
+  /** How far back the start-up gap fill reaches for a stream with nothing stored yet. */
+  GAP_FILL_LOOKBACK_HOURS: positiveInt(24),
+});
+
+export type CollectorConfig = z.infer<typeof configSchema>;

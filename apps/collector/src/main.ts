@@ -1,0 +1,58 @@
+import { QuestDb } from '@regime/questdb';
+import { createLogger, loadConfig, startOpsServer } from '@regime/service';
+import { Command } from 'commander';
+import { collectDefaultMetrics } from 'prom-client';
+import { Collector } from './collector.ts';
+import { configSchema } from './config.ts';
+
+new Command('collector')
+  .description(
+    'Long-running Binance kline collector: WebSocket streams → QuestDB, with REST gap fills on start and after reconnects.\n' +
+      'Configured by the environment: SYMBOLS, INTERVALS, BINANCE_WS_URL, BINANCE_REST_URL, QUESTDB_HTTP, QUESTDB_PG_URL,\n' +
+      'LIVE_FLUSH_MS (in-progress write period, default 2000), METRICS_PORT (/healthz, /metrics; default 9464),\n' +
+      'GAP_FILL_LOOKBACK_HOURS (start-up fill for a stream with nothing stored, default 24).',
+  )
+  .parse(process.argv);
+
+const logger = createLogger('collector');
+
+async function main(): Promise<void> {
+  const config = loadConfig(configSchema);
+  const db = await QuestDb.connect({ httpUrl: config.QUESTDB_HTTP, pgUrl: config.QUESTDB_PG_URL });
+  const collector = await Collector.start(
+    {
+      symbols: config.SYMBOLS,
+      intervals: config.INTERVALS,
+      restUrl: config.BINANCE_REST_URL,
+      wsUrl: config.BINANCE_WS_URL,
+      liveFlushMs: config.LIVE_FLUSH_MS,
+      lookbackMs: config.GAP_FILL_LOOKBACK_HOURS * 3_600_000,
+    },
+    { db, logger },
+  );
+  collectDefaultMetrics({ register: collector.metrics.registry });
+  const ops = await startOpsServer({
+    port: config.METRICS_PORT,
+    registry: collector.metrics.registry,
+    health: () => collector.health(),
+  });
+  logger.info({ port: ops.port }, 'serving /healthz and /metrics');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: flushing held candles');
+    await collector.stop();
+    await ops.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(`collector failed to start: ${error.message}`);
+  process.exit(1);
+});
