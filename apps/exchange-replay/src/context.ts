@@ -1,0 +1,46 @@
+import type { Interval } from '@regime/candles';
+import type { Logger } from '@regime/service';
+import type { CandleStore } from './candle-store.ts';
+import type { VirtualClock } from './clock.ts';
+import type { PartialBuilder } from './partial.ts';
+
+export interface ReplayFaults {
+  /** Terminate every WebSocket connection every N wall seconds. */
+  dropConnectionsEverySec?: number;
+  /** Answer every Nth REST request with 429 + Retry-After. */
+  rateLimitEveryN?: number;
+  /** Retry-After seconds sent with injected 429s (default 1). */
+  retryAfterSec?: number;
+  /** After every Nth WebSocket message on a connection, send one extra malformed message. */
+  malformedEveryN?: number;
+  /** Delay every WebSocket message by this many wall ms. */
+  delayMs?: number;
+}
+
+export interface ReplayStats {
+  restRequests: number;
+  /** 429 answers: injected by the fault flag or earned by exceeding the weight limit. */
+  rateLimited: number;
+  wsConnections: number;
+  wsOpen: number;
+  wsMessages: number;
+  closedKlinesSent: number;
+  malformedSent: number;
+  /** Times the drop fault fired, and connections it terminated. */
+  drops: number;
+  droppedConnections: number;
+  pingsSent: number;
+}
+
+/** What the REST and WebSocket sides share. */
+export interface ReplayContext {
+  store: CandleStore;
+  partials: PartialBuilder;
+  clock: VirtualClock;
+  intervals: readonly Interval[];
+  /** Exclusive upper bound on open time of anything served. */
+  to: number;
+  faults: ReplayFaults;
+  stats: ReplayStats;
+  logger: Logger;
+}

@@ -1,0 +1,158 @@
+import { type Candle, closesAt, type Interval } from '@regime/candles';
+import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { describe, expect, it } from 'vitest';
+import { startReplayExchange } from '../src/index.ts';
+import { record, sleep, waitFor } from './helpers.ts';
+
+const shared = hasSharedKlines();
+if (!shared)
+  console.warn('[exchange-replay] ../shared/data/klines is missing: replay WebSocket tests skipped');
+
+interface Message {
+  stream: string;
+  data: { E: number; s: string; k: Record<string, string | number | boolean> };
+}
+
+function toCandle(k: Message['data']['k']): Candle {
+  return {
+    openTime: k.t as number,
+    open: Number(k.o),
+    high: Number(k.h),
+    low: Number(k.l),
+    close: Number(k.c),
+    volume: Number(k.v),
+    closeTime: k.T as number,
+    closed: k.x as boolean,
+  };
+}
+
+const ohlcv = (c: Candle) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closeTime];
+
+describe.skipIf(!shared)('replay WebSocket kline streams', () => {
+  it('delivers every closed candle of the replayed period once, with the source values, after sound updates', async () => {
+    // 2024-07-27 00:00 → 06:00: 1m data exists, so 5m/15m/1h updates are built from it.
+    const from = Date.UTC(2024, 6, 27, 0, 0);
+    const to = Date.UTC(2024, 6, 27, 6, 0);
+    const ex = await startReplayExchange({ dataDir: sharedKlinesDir(), from, to, speed: 8000 });
+    const symbols = ['BTCUSDT', 'ETHUSDT'];
+    const intervals: Interval[] = ['5m', '15m', '1h'];
+    const streams = symbols.flatMap((s) => intervals.map((i) => `${s.toLowerCase()}@kline_${i}`));
+    const client = record(`${ex.wsUrl}/stream?streams=${streams.join('/')}`);
+    try {
+      await client.opened;
+      await waitFor(() => ex.now() >= to, 10_000, 'the virtual clock to reach the end');
+      await sleep(200);
+      expect(ex.stats.wsOpen).toBe(1);
+      const messages = client.messages.map((m) => JSON.parse(m) as Message);
+      for (const symbol of symbols) {
+        for (const interval of intervals) {
+          const name = `${symbol.toLowerCase()}@kline_${interval}`;
+          const mine = messages.filter((m) => m.stream === name);
+          expect(mine.every((m) => m.data.s === symbol && m.data.k.i === interval)).toBe(true);
+          const finals = mine.filter((m) => m.data.k.x).map((m) => toCandle(m.data.k));
+          // A stream starts with the candle in progress when the client subscribed (as on Binance).
+          const subscribedAt = toCandle(mine[0]!.data.k).openTime;
+          expect(subscribedAt).toBeLessThan(from + 3_600_000);
+          const source = readKlineFiles(sharedKlinesDir(), symbol, interval, { from: subscribedAt, to });
+          expect(finals.map(ohlcv)).toEqual(source.map(ohlcv));
+          // every update before a close belongs to that candle and stays inside the final's range
+          const finalByOpen = new Map(source.map((c) => [c.openTime, c]));
+          const updates = mine.filter((m) => !m.data.k.x);
+          expect(updates.length).toBeGreaterThan(0);
+          for (const u of updates) {
+            const c = toCandle(u.data.k);
+            const final = finalByOpen.get(c.openTime)!;
+            expect(u.data.E).toBeLessThan(closesAt(interval, c.openTime));
+            expect(c.open).toBe(final.open);
+            expect(c.high).toBeLessThanOrEqual(final.high);
+            expect(c.low).toBeGreaterThanOrEqual(final.low);
+            expect(c.volume).toBeLessThanOrEqual(final.volume);
+            expect(Math.min(c.open, c.close)).toBeGreaterThanOrEqual(c.low);
+            expect(Math.max(c.open, c.close)).toBeLessThanOrEqual(c.high);
+          }
+        }
+      }
+    } finally {
+      client.ws.close();
+      await ex.close();
+    }
+  });
+
+  it('interpolates updates when no finer data exists, and answers SUBSCRIBE on /ws', async () => {
+    const from = Date.UTC(2022, 2, 1); // no 1m data in 2022: 5m updates are interpolated
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      to: from + 3_600_000,
+      speed: 3000,
+    });
+    const client = record(`${ex.wsUrl}/ws`);
+    try {
+      await client.opened;
+      client.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@kline_5m'], id: 7 }));
+      await waitFor(() => ex.now() >= from + 3_600_000, 10_000, 'the end of the replay');
+      await sleep(100);
+      expect(JSON.parse(client.messages[0]!)).toEqual({ result: null, id: 7 });
+      const events = client.messages.slice(1).map((m) => JSON.parse(m) as Message['data']);
+      const finals = events.filter((e) => e.k.x).map((e) => toCandle(e.k));
+      const first = toCandle(events[0]!.k).openTime;
+      const source = readKlineFiles(sharedKlinesDir(), 'BTCUSDT', '5m', {
+        from: first,
+        to: from + 3_600_000,
+      });
+      expect(finals.map(ohlcv)).toEqual(source.map(ohlcv));
+      const updates = events.filter((e) => !e.k.x).map((e) => toCandle(e.k));
+      expect(updates.length).toBeGreaterThan(12);
+      for (const u of updates) {
+        const final = source.find((c) => c.openTime === u.openTime)!;
+        expect(u.high).toBeLessThanOrEqual(final.high);
+        expect(u.low).toBeGreaterThanOrEqual(final.low);
+        expect(u.close).toBeGreaterThanOrEqual(u.low);
+        expect(u.close).toBeLessThanOrEqual(u.high);
+      }
+    } finally {
+      client.ws.close();
+      await ex.close();
+    }
+  });
+});
+
+describe.skipIf(!shared)('replay WebSocket faults', () => {
+  it('injects malformed messages besides the real ones, drops connections, delays messages', async () => {
+    const from = Date.UTC(2024, 6, 27, 0, 0);
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      speed: 3000,
+      faults: { malformedEveryN: 4, dropConnectionsEverySec: 0.6, delayMs: 30 },
+    });
+    const client = record(`${ex.wsUrl}/stream?streams=btcusdt@kline_5m/ethusdt@kline_5m`);
+    try {
+      await client.opened;
+      await waitFor(() => client.closes.length > 0, 5_000, 'the drop fault');
+      expect(client.closes[0]).toBe(1006); // terminated, no close frame: what a network failure looks like
+      expect(ex.stats.drops).toBeGreaterThanOrEqual(1);
+      expect(ex.stats.droppedConnections).toBeGreaterThanOrEqual(1);
+      const bad = client.messages.filter((text) => {
+        try {
+          const m = JSON.parse(text) as Message;
+          const k = toCandle(m.data.k);
+          return (
+            !/^[A-Z0-9]+$/.test(m.data.s) ||
+            !['btcusdt@kline_5m', 'ethusdt@kline_5m'].includes(m.stream) ||
+            !Number.isFinite(k.close) ||
+            k.high < k.low ||
+            k.volume < 0
+          );
+        } catch {
+          return true;
+        }
+      });
+      expect(client.messages.length).toBeGreaterThan(8);
+      expect(bad.length).toBe(ex.stats.malformedSent);
+      expect(bad.length).toBe(Math.floor((client.messages.length - bad.length) / 4));
+    } finally {
+      await ex.close();
+    }
+  });
+});
