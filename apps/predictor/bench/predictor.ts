@@ -1,0 +1,206 @@
+/**
+ * Predictor benchmark (npm run bench -w @regime/predictor). Needs QuestDB and Redis (npm run stack:up).
+ *
+ * 1. Throughput: 100 symbols × 5 official as-of instants enqueued by one tick → predictions per second
+ *    (pg reads of ~1,400 candles per prediction, feature windows, batched model calls, ILP writes).
+ * 2. Candle close → official row queryable: for each sample instant T the 5m candles closing at T are
+ *    written (what the collector does at the close), a tick is triggered at once (OFFICIAL_OFFSET_MS = 0
+ *    here: the production offset is a deliberate wait on top of this), and pg is polled every few ms
+ *    until each symbol's row for T is visible. Reported over every row of every sample.
+ *
+ * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under 100 symbol names, in
+ * unique tables and a unique queue, dropped at the end. Model: MODEL_DIR or the shipped model.
+ */
+import { performance } from 'node:perf_hooks';
+import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
+import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { warmupCandles } from '@regime/features';
+import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import { createLogger } from '@regime/service';
+import type { Clock } from '../src/clock.ts';
+import { loadPredictorConfig } from '../src/config.ts';
+import { FEATURE_INTERVALS, type FeatureInterval } from '../src/inputs.ts';
+import { startPredictor } from '../src/predictor.ts';
+
+const SYMBOLS = Array.from({ length: 100 }, (_, i) => `BENCH${String(i).padStart(3, '0')}USDT`);
+const STEP = INTERVAL_MS['5m'];
+const T0 = Date.UTC(2024, 5, 15, 12, 0);
+const THROUGHPUT_INSTANTS = 5;
+const LATENCY_SAMPLES = 12;
+
+const log = createLogger('predictor-bench');
+log.level = process.env.LOG_LEVEL ?? 'warn';
+
+function randomWalk(interval: FeatureInterval, from: number, to: number): Candle[] {
+  const ms = INTERVAL_MS[interval];
+  const out: Candle[] = [];
+  let price = 60_000;
+  for (let t = Math.ceil(from / ms) * ms; t < to; t += ms) {
+    const open = price;
+    price *= Math.exp(Math.sin(t / 7e6) * 0.002 + Math.cos(t / 3e5) * 0.001);
+    const high = Math.max(open, price) * 1.001;
+    const low = Math.min(open, price) * 0.999;
+    out.push({
+      openTime: t,
+      open,
+      high,
+      low,
+      close: price,
+      volume: 10,
+      closeTime: closeTimeOf(interval, t),
+      closed: true,
+    });
+  }
+  return out;
+}
+
+function sourceCandles(interval: FeatureInterval, from: number, to: number): Candle[] {
+  if (hasSharedKlines()) return readKlineFiles(sharedKlinesDir(), 'BTCUSDT', interval, { from, to });
+  return randomWalk(interval, from, to);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const tables = uniqueTableNames('bench');
+  const lastInstant = T0 + (THROUGHPUT_INSTANTS + LATENCY_SAMPLES + 1) * STEP;
+  // Latency samples avoid 15-minute boundaries, so only a 5m candle closes at each of them.
+  const latencyInstants: number[] = [];
+  for (let t = T0 + THROUGHPUT_INSTANTS * STEP; latencyInstants.length < LATENCY_SAMPLES; t += STEP) {
+    if (t % INTERVAL_MS['15m'] !== 0) latencyInstants.push(t);
+  }
+  const config = loadPredictorConfig({
+    ...process.env,
+    SYMBOLS: SYMBOLS.join(','),
+    MODES: 'official',
+    KLINES_TABLE: tables.klines,
+    PREDICTIONS_TABLE: tables.predictions,
+    EVENTS_TABLE: tables.events,
+    QUEUE_NAME: `bench-${tables.klines.slice(-12)}`,
+    METRICS_PORT: '0',
+    OFFICIAL_OFFSET_MS: '0',
+    OFFICIAL_CATCHUP_MS: String((THROUGHPUT_INSTANTS + 1) * STEP),
+    RETRY_BACKOFF_MS: '20',
+    RETRY_ATTEMPTS: '10',
+  });
+  const db = await QuestDb.connect(config.questdb, tables);
+  await db.ensureSchema();
+
+  console.log(
+    `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
+  );
+  const warmup = warmupCandles();
+  const withheld = new Set(latencyInstants.map((t) => t - STEP));
+  const heldBack: Kline[] = [];
+  for (const interval of FEATURE_INTERVALS) {
+    const ms = INTERVAL_MS[interval];
+    const candles = sourceCandles(interval, T0 - 2 * STEP - (warmup[interval] + 2) * ms, lastInstant).filter(
+      (c) => closesAt(interval, c.openTime) <= lastInstant,
+    );
+    const rows: Kline[] = [];
+    SYMBOLS.forEach((symbol, i) => {
+      const scale = 1 + i / 1000;
+      for (const c of candles) {
+        const k: Kline = {
+          ...c,
+          open: c.open * scale,
+          high: c.high * scale,
+          low: c.low * scale,
+          close: c.close * scale,
+          symbol,
+          interval,
+        };
+        if (interval === '5m' && (withheld.has(c.openTime) || c.openTime >= latencyInstants.at(-1)!))
+          heldBack.push(k);
+        else rows.push(k);
+      }
+    });
+    await db.writeKlines(rows);
+  }
+  await db.waitForWal();
+
+  let now = T0 - STEP;
+  const clock: Clock = { now: () => now, close: () => {} };
+  const predictor = await startPredictor(config, log, { clock });
+  const countRows = async (from: number, to: number) =>
+    (
+      await db.query<{ n: number }>(
+        `SELECT count() n FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1 AND ts <= $2`,
+        [new Date(from).toISOString(), new Date(to).toISOString()],
+      )
+    )[0]!.n;
+  const waitRows = async (from: number, to: number, expected: number) => {
+    for (const deadline = Date.now() + 120_000; (await countRows(from, to)) < expected; ) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out: fewer than ${expected} rows between ${from} and ${to}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const tick = () =>
+    predictor.queue.add('tick', { mode: 'official' }, { jobId: `bench-tick-${now}`, removeOnComplete: true });
+
+  // Warm-up: the start-up tick predicts T0 − 5m for every symbol (JIT, model, connections).
+  await waitRows(T0 - STEP, T0 - STEP, SYMBOLS.length);
+
+  // 1. Throughput.
+  now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
+  const started = performance.now();
+  await tick();
+  await waitRows(T0, now, SYMBOLS.length * THROUGHPUT_INSTANTS);
+  const seconds = (performance.now() - started) / 1000;
+  const predictions = SYMBOLS.length * THROUGHPUT_INSTANTS;
+  console.log(
+    `throughput: ${predictions} official predictions (${SYMBOLS.length} symbols × ${THROUGHPUT_INSTANTS} instants) ` +
+      `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100)`,
+  );
+
+  // 2. Candle close → official row queryable.
+  const latencies: number[] = [];
+  const lastRow: number[] = [];
+  for (const t of latencyInstants) {
+    now = t;
+    const closing = heldBack.filter((k) => k.openTime === t - STEP);
+    const written = performance.now();
+    await db.writeKlines(closing);
+    await tick();
+    const seen = new Set<string>();
+    while (seen.size < SYMBOLS.length) {
+      const rows = await db.query<{ symbol: string }>(
+        `SELECT symbol FROM ${tables.predictions} WHERE mode = 'official' AND ts = $1`,
+        [new Date(t).toISOString()],
+      );
+      const at = performance.now() - written;
+      for (const r of rows) {
+        if (!seen.has(r.symbol)) {
+          seen.add(r.symbol);
+          latencies.push(at);
+        }
+      }
+      if (at > 60_000) throw new Error(`rows for ${new Date(t).toISOString()} did not appear within 60 s`);
+      if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 2));
+    }
+    lastRow.push(performance.now() - written);
+  }
+  latencies.sort((a, b) => a - b);
+  lastRow.sort((a, b) => a - b);
+  const metrics = await predictor.metrics.registry.getSingleMetricAsString('predictor_jobs_failed_total');
+  const retries = [...metrics.matchAll(/ (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  console.log(
+    `candle close → official row queryable (${SYMBOLS.length} symbols × ${LATENCY_SAMPLES} closes, tick at the close): ` +
+      `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms ` +
+      `(target p50 < 300 ms); all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
+      `max ${lastRow.at(-1)!.toFixed(0)} ms; ${retries} attempts retried (candle not visible yet)`,
+  );
+
+  await predictor.queue.obliterate({ force: true });
+  await predictor.close();
+  await db.dropTables();
+  await db.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Everything the predictor exports on /metrics. One registry per predictor instance (tests run several). */
+export function createPredictorMetrics(queueCounts?: () => Promise<Record<string, number>>) {
+  const registry = new Registry();
+  const jobsDone = new Counter({
+    name: 'predictor_jobs_done_total',
+    help: 'Prediction jobs that wrote their row',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  });
+  const jobsFailed = new Counter({
+    name: 'predictor_jobs_failed_total',
+    help: 'Failed prediction attempts (retried until the budget is spent); reason not_ready = candles missing',
+    labelNames: ['mode', 'reason'] as const,
+    registers: [registry],
+  });
+  const jobsMissed = new Counter({
+    name: 'predictor_jobs_missed_total',
+    help: 'Prediction jobs given up after the retry budget: no row was written for that as-of instant',
+    labelNames: ['mode', 'reason'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'predictor_prediction_latency_ms',
+    help: 'From the as-of instant T to the row being written (latency_ms), in clock milliseconds',
+    labelNames: ['mode'] as const,
+    buckets: [50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000, 300_000],
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'predictor_model_batch_size',
+    help: 'Windows per model call (jobs in flight are batched together)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
+  const ticks = new Counter({
+    name: 'predictor_ticks_total',
+    help: 'Scheduler ticks handled by this process',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  });
+  const enqueued = new Counter({
+    name: 'predictor_jobs_enqueued_total',
+    help: 'Prediction jobs submitted by ticks (as-of instants without a row; repeats are no-ops in BullMQ)',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+  });
+  const modelReloads = new Counter({
+    name: 'predictor_model_reloads_total',
+    help: 'Model reloads after its folder changed, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const queueDepth = new Gauge({
+    name: 'predictor_queue_depth',
+    help: 'Jobs in the BullMQ queue by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      if (!queueCounts) return;
+      // A scrape while Redis is down must still answer: leave the last values.
+      const counts = await queueCounts().catch(() => undefined);
+      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
+    },
+  });
+  return {
+    registry,
+    jobsDone,
+    jobsFailed,
+    jobsMissed,
+    latency,
+    batchSize,
+    ticks,
+    enqueued,
+    modelReloads,
+    queueDepth,
+  };
+}
+
+export type PredictorMetrics = ReturnType<typeof createPredictorMetrics>;

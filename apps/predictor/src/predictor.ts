@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { BinanceRest } from '@regime/binance';
+import { FeatureError, warmupCandles } from '@regime/features';
+import { defaultModelDir, initTensorflow } from '@regime/model';
+import { QuestDb } from '@regime/questdb';
+import { type Logger, startOpsServer } from '@regime/service';
+import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { PredictionBatcher } from './batcher.ts';
+import { readRecentCandles } from './candle-reader.ts';
+import { type Clock, exchangeClock, wallClock } from './clock.ts';
+import type { PredictorConfig } from './config.ts';
+import { CandlesNotReadyError, inputsAsOf } from './inputs.ts';
+import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
+import { verifyModel } from './model-check.ts';
+import { ModelHolder } from './model-holder.ts';
+import type { PredictionMode } from './schedule.ts';
+import { upsertSchedulers } from './schedulers.ts';
+import { type PredictJobData, runTick, type TickContext, type TickJobData } from './ticks.ts';
+
+export interface Predictor {
+  metrics: PredictorMetrics;
+  queue: Queue;
+  clock: Clock;
+  opsPort: number;
+  close(): Promise<void>;
+}
+
+/** Retrying helps: the candles may still arrive (collector lag, gap fill). */
+function failureReason(error: unknown): 'not_ready' | 'error' {
+  return error instanceof CandlesNotReadyError || error instanceof FeatureError ? 'not_ready' : 'error';
+}
+
+async function createClock(config: PredictorConfig, log: Logger): Promise<Clock> {
+  if (config.clock.kind === 'wall') return wallClock;
+  const rest = new BinanceRest({ baseUrl: config.restUrl });
+  const clock = await exchangeClock({
+    serverTime: () => rest.serverTime(),
+    timeScale: config.clock.timeScale,
+    pollMs: config.clock.pollMs,
+    onError: (error) => log.warn({ err: error }, 'exchange clock poll failed; extrapolating'),
+  });
+  log.info(
+    { now: new Date(clock.now()).toISOString(), timeScale: config.clock.timeScale },
+    'following the exchange clock',
+  );
+  return clock;
+}
+
+/**
+ * Starts one predictor process: BullMQ schedulers (upserted), a worker for tick and prediction jobs,
+ * the model (watched for changes) and /healthz + /metrics. Several processes may run against the
+ * same Redis queue and QuestDB tables. `deps.clock` replaces the configured clock (benchmarks).
+ */
+export async function startPredictor(
+  config: PredictorConfig,
+  log: Logger,
+  deps: { clock?: Clock } = {},
+): Promise<Predictor> {
+  await initTensorflow();
+  const clock = deps.clock ?? (await createClock(config, log));
+  const db = await QuestDb.connect(config.questdb, config.tables);
+  await db.ensureSchema();
+  const connection = { url: config.redisUrl };
+  const queue = new Queue(config.queueName, { connection });
+  queue.on('error', (error) => log.warn({ err: error }, 'queue connection error'));
+  const metrics = createPredictorMetrics(() => queue.getJobCounts('wait', 'active', 'delayed', 'failed'));
+  const models = await ModelHolder.open({
+    dir: config.modelDir ?? defaultModelDir(),
+    log,
+    watch: true,
+    verify: verifyModel,
+    onReload: (outcome) => metrics.modelReloads.inc({ outcome }),
+  });
+  log.info({ version: models.version }, 'model loaded');
+
+  const warmup = warmupCandles();
+  const batcher = new PredictionBatcher({
+    models,
+    clock,
+    write: (rows) => db.writePredictions(rows),
+    batchMax: config.batchMax,
+    onBatch: (size) => metrics.batchSize.observe(size),
+  });
+  // Completed and failed jobs are kept for the whole catch-up window (in wall time), so a tick that
+  // finds an instant still without a row (WAL not applied yet, or missed for good) does not run it again.
+  const retentionSeconds =
+    Math.ceil(Math.max(config.officialCatchupMs, config.liveCatchupMs) / config.clock.timeScale / 1000) + 60;
+  const predictJobOptions: JobsOptions = {
+    attempts: config.retryAttempts,
+    backoff: { type: 'exponential', delay: config.retryBackoffMs },
+    removeOnComplete: { age: retentionSeconds },
+    removeOnFail: { age: retentionSeconds },
+  };
+  const tickContext: TickContext = {
+    clock,
+    db,
+    queue,
+    symbols: config.symbols,
+    offsetMs: { official: config.officialOffsetMs, live: config.liveOffsetMs },
+    catchupMs: { official: config.officialCatchupMs, live: config.liveCatchupMs },
+    predictJobOptions,
+  };
+  const lastTickAt: Partial<Record<PredictionMode, number>> = {};
+
+  const processJob = async (job: Job) => {
+    if (job.name === 'tick') {
+      const { mode } = job.data as TickJobData;
+      const enqueued = await runTick(mode, tickContext);
+      metrics.ticks.inc({ mode });
+      metrics.enqueued.inc({ mode }, enqueued);
+      lastTickAt[mode] = clock.now();
+      return { enqueued };
+    }
+    const { mode, symbol, asOf } = job.data as PredictJobData;
+    const recent = await readRecentCandles(db, symbol, asOf, warmup);
+    const inputs = inputsAsOf(recent, mode, asOf, warmup);
+    const row = await batcher.submit({ symbol, mode, asOf, inputs });
+    metrics.jobsDone.inc({ mode });
+    metrics.latency.observe({ mode }, row.latencyMs);
+    return { regime: row.regime, latencyMs: row.latencyMs };
+  };
+
+  const worker = new Worker(config.queueName, processJob, {
+    connection,
+    concurrency: config.concurrency,
+    lockDuration: config.lockMs,
+    stalledInterval: config.lockMs,
+  });
+  worker.on('error', (error) => log.warn({ err: error }, 'worker connection error'));
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    if (job.name !== 'predict') {
+      log.warn({ err: error, job: job.id }, 'tick failed; the next tick catches up');
+      return;
+    }
+    const { mode, symbol, asOf } = job.data as PredictJobData;
+    const reason = failureReason(error);
+    metrics.jobsFailed.inc({ mode, reason });
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const context = {
+      job: job.id,
+      mode,
+      symbol,
+      asOf: new Date(asOf).toISOString(),
+      attempts: job.attemptsMade,
+    };
+    if (!final) {
+      log.debug({ ...context, reason: error.message }, 'prediction not possible yet; will retry');
+      return;
+    }
+    metrics.jobsMissed.inc({ mode, reason });
+    const kind = reason === 'not_ready' ? 'missed_job' : 'job_failed';
+    log.warn(
+      { ...context, reason: error.message },
+      `${mode} prediction missed: no row for this as-of instant`,
+    );
+    db.writeEvents([
+      {
+        ts: clock.now(),
+        service: 'predictor',
+        kind,
+        symbol,
+        count: 1,
+        detail: `${mode} as of ${context.asOf}: ${error.message} (after ${job.attemptsMade} attempts)`,
+      },
+    ]).catch((writeError) =>
+      log.error({ err: writeError }, 'could not record the missed job in pipeline_events'),
+    );
+  });
+
+  let closed = false;
+  const scheduleNow = async () => {
+    await upsertSchedulers(queue, config);
+    // Catch up at once instead of waiting for the next scheduled tick (up to 5 minutes on the wall clock).
+    for (const mode of config.modes) {
+      await queue.add('tick', { mode } satisfies TickJobData, {
+        jobId: `tick-now:${mode}:${randomUUID()}`,
+        removeOnComplete: true,
+        removeOnFail: 100,
+      });
+    }
+  };
+  await scheduleNow();
+  const redis = await queue.client;
+  // Redis here keeps nothing on disk: after a restart it is empty, schedulers included. ioredis
+  // reconnects on its own; put the schedulers back every time the connection is ready again.
+  redis.on('ready', () => {
+    if (closed) return;
+    log.info('redis connection is back; upserting the schedulers again');
+    scheduleNow().catch((error) =>
+      log.error({ err: error }, 'could not upsert the schedulers after reconnecting'),
+    );
+  });
+
+  const ops = await startOpsServer({
+    port: config.metricsPort,
+    registry: metrics.registry,
+    health: () => ({
+      ok: redis.status === 'ready' && worker.isRunning(),
+      redis: redis.status,
+      model: models.version,
+      clock: new Date(clock.now()).toISOString(),
+      lastTick: Object.fromEntries(
+        Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
+      ),
+    }),
+  });
+  log.info(
+    { queue: config.queueName, symbols: config.symbols, clock: config.clock.kind, port: ops.port },
+    'predictor running',
+  );
+
+  return {
+    metrics,
+    queue,
+    clock,
+    opsPort: ops.port,
+    async close() {
+      closed = true;
+      await worker.close();
+      await queue.close();
+      await ops.close();
+      await models.close();
+      await db.close();
+      clock.close();
+    },
+  };
+}

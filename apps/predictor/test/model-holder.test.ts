@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@regime/service';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyModel } from '../src/model-check.ts';
+import { ModelHolder } from '../src/model-holder.ts';
+import { createTinyModel } from './tiny-model.ts';
+
+const log = createLogger('model-holder-test');
+log.level = 'silent';
+
+async function waitFor(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !probe(); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe('ModelHolder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'predictor-model-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('swaps in a new artifact saved into the folder, and refuses a broken one', async () => {
+    await createTinyModel(dir, 'tiny-v1', 1);
+    const outcomes: string[] = [];
+    const holder = await ModelHolder.open({
+      dir,
+      log,
+      watch: true,
+      debounceMs: 200,
+      verify: verifyModel,
+      onReload: (o) => outcomes.push(o),
+    });
+    expect(holder.version).toBe('tiny-v1');
+
+    await createTinyModel(dir, 'tiny-v2', 2);
+    await waitFor('the reload', () => holder.version === 'tiny-v2');
+    expect(outcomes).toContain('swapped');
+
+    // A half-written artifact: the old model stays in service.
+    writeFileSync(join(dir, 'metadata.json'), '{"format": 1, "version": "broken"');
+    await waitFor('the refusal', () => outcomes.includes('refused'));
+    expect(holder.version).toBe('tiny-v2');
+    const [prediction] = await holder.use((model) =>
+      model.predict([
+        {
+          asOf: 0,
+          steps: 64,
+          featureNames: model.metadata.featureNames,
+          values: new Float64Array(64 * model.metadata.featureNames.length).fill(0.5),
+          stepEnds: [],
+        },
+      ]),
+    );
+    expect(prediction!.confidence).toBeGreaterThan(0);
+    await holder.close();
+  });
+});

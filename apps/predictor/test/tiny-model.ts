@@ -1,0 +1,77 @@
+import { FEATURE_NAMES, WINDOW_STEPS } from '@regime/features';
+import {
+  buildNetwork,
+  DEFAULT_LABELER_PARAMS,
+  featureIntervals,
+  initTensorflow,
+  LABELER_VERSION,
+  type ModelMetadata,
+  REGIMES,
+  writeArtifact,
+} from '@regime/model';
+
+/**
+ * A small untrained LSTM saved as a complete artifact folder, for tests and benchmarks that need
+ * *a* model (the predictor must reproduce whatever the model says, not a good answer). `seed`
+ * changes the weights, so two versions give different probabilities.
+ */
+export async function createTinyModel(dir: string, version = 'tiny-test-1', seed = 7): Promise<void> {
+  await initTensorflow();
+  const network = { groupSteps: 4, units: 8, seed };
+  const model = buildNetwork(WINDOW_STEPS, FEATURE_NAMES.length, network);
+  const intervals = featureIntervals(FEATURE_NAMES);
+  const period = { from: '2024-01-01T00:00:00.000Z', to: '2024-01-02T00:00:00.000Z' };
+  const metadata: ModelMetadata = {
+    format: 1,
+    version,
+    createdAt: new Date(0).toISOString(),
+    featureNames: [...FEATURE_NAMES],
+    intervals,
+    primaryInterval: intervals[0]!,
+    steps: WINDOW_STEPS,
+    regimes: [...REGIMES],
+    labeler: { version: LABELER_VERSION, params: DEFAULT_LABELER_PARAMS },
+    network,
+    training: {
+      symbols: [],
+      periods: { train: period, validation: period, test: period },
+      strideMinutes: { train: 15, validation: 15, test: 15 },
+      samples: { train: 0, validation: 0 },
+      skipped: {},
+      classCounts: {},
+      classWeights: REGIMES.map(() => 1),
+      learningRate: 0,
+      batchSize: 1,
+      maxEpochs: 0,
+      patience: 0,
+      epochs: [],
+      bestEpoch: 0,
+      trainingSeconds: 0,
+      samplesPerSecond: 0,
+      backend: 'untrained',
+      dataHash: 'none',
+    },
+    metrics: { validation: { macroF1: 0, accuracy: 0 } },
+  };
+  const featureCount = FEATURE_NAMES.length;
+  await writeArtifact(dir, {
+    model,
+    metadata,
+    // Unit scale: the raw features (RSI, ADX in 0..100, returns near 0) reach the network clipped at ±3.
+    scaler: {
+      featureNames: [...FEATURE_NAMES],
+      mean: FEATURE_NAMES.map(() => 0),
+      std: FEATURE_NAMES.map(() => 1),
+      clip: 3,
+    },
+    baselines: {
+      majorityClass: 0,
+      logistic: {
+        featureCount,
+        weights: new Array(featureCount * REGIMES.length).fill(0),
+        bias: REGIMES.map(() => 0),
+      },
+    },
+  });
+  model.dispose();
+}
