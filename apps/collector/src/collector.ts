@@ -1,5 +1,11 @@
 import { questdbStore } from '@regime/backfill';
-import { BinanceRest, KlineStream, type ReconnectInfo, type RestClientOptions } from '@regime/binance';
+import {
+  BinanceRest,
+  KlineStream,
+  type KlineStreamOptions,
+  type ReconnectInfo,
+  type RestClientOptions,
+} from '@regime/binance';
 import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
@@ -25,6 +31,8 @@ export interface CollectorDeps {
   /** Wall clock for events and the staleness metric (default Date.now). */
   clock?: () => number;
   rest?: Partial<RestClientOptions>;
+  /** e.g. a shorter reconnect backoff in tests. */
+  stream?: Pick<KlineStreamOptions, 'reconnect' | 'pingTimeoutMs'>;
   writer?: WriterOptions;
   /** Pause before a failed gap fill is tried again. */
   gapFillRetryMs?: number;
@@ -75,6 +83,7 @@ export class Collector {
       symbols: opts.symbols,
       intervals: opts.intervals,
       logger,
+      ...deps.stream,
     });
     this.stream.on('kline', (k) => this.onKline(k));
     this.stream.on('rejected', (reason, raw, code) => this.onRejected(reason, raw, code));
