@@ -1,0 +1,17 @@
+export { type BackoffOptions, backoffDelay } from './backoff.ts';
+export { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
+export {
+  klineStreamName,
+  type ParsedKlineMessage,
+  parseKlineMessage,
+  type RejectCode,
+} from './kline-message.ts';
+export { BinanceRest, KLINES_PAGE_LIMIT, type KlinesQuery, type RestClientOptions } from './rest.ts';
+export { parseRestKline } from './rest-kline.ts';
+export {
+  KlineStream,
+  type KlineStreamEvents,
+  type KlineStreamOptions,
+  type ReconnectInfo,
+  type StreamRef,
+} from './stream.ts';

@@ -1,0 +1,238 @@
+import { type Candle, closeTimeOf, INTERVAL_MS, type Interval, isValidSymbol } from '@regime/candles';
+import type { Logger } from '@regime/service';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
+import { parseRestKline } from './rest-kline.ts';
+import { WeightPacer } from './weight.ts';
+
+export interface RestClientOptions {
+  /** e.g. https://api.binance.com or the replay exchange's restUrl. */
+  baseUrl: string;
+  logger?: Logger;
+  /** Retries after 429/418, 5xx and network errors before giving up (default 5). */
+  maxRetries?: number;
+  /** Weight budget per minute; the client slows down near it (default 5000 of Binance's 6000). */
+  maxUsedWeight1m?: number;
+  fetch?: typeof fetch;
+  /** Backoff between retries (default 500 ms doubling up to 30 s, with jitter). */
+  backoff?: BackoffOptions;
+  /** Per-request timeout (default 15 s). */
+  requestTimeoutMs?: number;
+  /** A 429/418 asking to wait longer than this fails at once instead of sleeping (default 10 min). */
+  maxRetryAfterMs?: number;
+}
+
+export interface KlinesQuery {
+  symbol: string;
+  interval: Interval;
+  /** Inclusive lower bound on open time. */
+  startTime?: number;
+  /** Inclusive upper bound on open time (Binance semantics). */
+  endTime?: number;
+  /** 1..1000 (Binance default 500). */
+  limit?: number;
+}
+
+/** Binance's weight for the endpoints used here. */
+const WEIGHT = { time: 1, klines: 2 } as const;
+export const KLINES_PAGE_LIMIT = 1000;
+
+/** Status codes that are the exchange telling us to back off. */
+const RATE_LIMITED = new Set([418, 429]);
+
+/**
+ * Binance spot REST client for klines: weight pacing, retries with backoff + jitter, and strict
+ * row parsing. Closed/in-progress is decided against the server's clock, never the local one
+ * (the replay exchange runs a virtual clock).
+ */
+export class BinanceRest {
+  readonly stats = { requests: 0, retries: 0, rateLimited: 0, weightWaits: 0 };
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly maxRetries: number;
+  private readonly backoff: BackoffOptions;
+  private readonly timeoutMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly pacer: WeightPacer;
+  /** A lower bound on the exchange's clock: the newest serverTime seen (server time never goes back). */
+  private serverTimeFloor = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly opts: RestClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.maxRetries = opts.maxRetries ?? 5;
+    this.backoff = opts.backoff ?? { minMs: 500, maxMs: 30_000 };
+    this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 600_000;
+    this.pacer = new WeightPacer(opts.maxUsedWeight1m ?? 5000);
+  }
+
+  /** The weight the exchange says this IP used in the current minute (from the last response). */
+  get usedWeight1m(): number {
+    return this.pacer.usedWeight;
+  }
+
+  /** GET /api/v3/time: the exchange's clock, epoch ms. */
+  async serverTime(): Promise<number> {
+    const body = await this.get('/api/v3/time', {}, WEIGHT.time);
+    const serverTime = (body as { serverTime?: unknown }).serverTime;
+    if (typeof serverTime !== 'number' || !Number.isSafeInteger(serverTime)) {
+      throw new Error(`GET /api/v3/time: expected {"serverTime": <ms>}, got ${JSON.stringify(body)}`);
+    }
+    this.serverTimeFloor = Math.max(this.serverTimeFloor, serverTime);
+    return serverTime;
+  }
+
+  /**
+   * One page of GET /api/v3/klines. Every row is validated. A row is `closed` when its close time
+   * is before the server time measured before the request; the server time is only fetched when
+   * the page may reach the present, so historical paging costs no extra requests.
+   */
+  async klines(q: KlinesQuery): Promise<Candle[]> {
+    if (!isValidSymbol(q.symbol)) throw new Error(`invalid symbol "${q.symbol}": expected e.g. BTCUSDT`);
+    const mayReachPresent =
+      q.endTime === undefined || closeTimeOf(q.interval, q.endTime) >= this.serverTimeFloor;
+    if (mayReachPresent) await this.serverTime();
+    const asOf = this.serverTimeFloor;
+    const params: Record<string, string> = { symbol: q.symbol, interval: q.interval };
+    if (q.startTime !== undefined) params.startTime = String(q.startTime);
+    if (q.endTime !== undefined) params.endTime = String(q.endTime);
+    if (q.limit !== undefined) params.limit = String(q.limit);
+    const body = await this.get('/api/v3/klines', params, WEIGHT.klines, q.symbol);
+    if (!Array.isArray(body)) {
+      throw new Error(`GET /api/v3/klines: expected an array, got ${JSON.stringify(body).slice(0, 200)}`);
+    }
+    const candles = body.map((row) => parseRestKline(row, q.interval, asOf));
+    for (let i = 1; i < candles.length; i++) {
+      if (candles[i]!.openTime <= candles[i - 1]!.openTime) {
+        throw new Error(
+          `GET /api/v3/klines ${q.symbol} ${q.interval}: rows out of order or duplicated at ${candles[i]!.openTime}`,
+        );
+      }
+    }
+    return candles;
+  }
+
+  /**
+   * Every closed candle with open time in [from, to), page by page (1000 per request, by startTime).
+   * Binance returns the in-progress candle last: it is dropped, and paging stops there.
+   * Each page is passed to `onPage` (awaited) and yielded.
+   */
+  async *klinesBetween(
+    symbol: string,
+    interval: Interval,
+    from: number,
+    to: number,
+    onPage?: (page: Candle[]) => void | Promise<void>,
+  ): AsyncIterable<Candle[]> {
+    const step = INTERVAL_MS[interval];
+    let cursor = Math.ceil(from / step) * step;
+    while (cursor < to) {
+      const rows = await this.klines({
+        symbol,
+        interval,
+        startTime: cursor,
+        endTime: to - 1,
+        limit: KLINES_PAGE_LIMIT,
+      });
+      const page: Candle[] = [];
+      let reachedPresent = false;
+      for (const candle of rows) {
+        if (candle.openTime < cursor || candle.openTime >= to) continue;
+        if (!candle.closed) {
+          reachedPresent = true;
+          break;
+        }
+        page.push(candle);
+      }
+      if (page.length > 0) {
+        await onPage?.(page);
+        yield page;
+      }
+      const last = rows.at(-1);
+      if (reachedPresent || rows.length < KLINES_PAGE_LIMIT || last === undefined) return;
+      cursor = last.openTime + step;
+    }
+  }
+
+  private async get(
+    path: string,
+    params: Record<string, string>,
+    weight: number,
+    symbol?: string,
+  ): Promise<unknown> {
+    const url = `${this.baseUrl}${path}${Object.keys(params).length ? `?${new URLSearchParams(params)}` : ''}`;
+    let lastFailure: unknown;
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (attempt > 0) this.stats.retries++;
+      const pause = this.pacer.delayFor(weight);
+      if (pause > 0) {
+        this.stats.weightWaits++;
+        this.opts.logger?.warn(
+          { usedWeight1m: this.pacer.usedWeight, pauseMs: pause },
+          'near the weight budget: slowing down',
+        );
+        await sleep(pause);
+      }
+      this.stats.requests++;
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      } catch (error) {
+        lastFailure = error;
+        await this.retryPause(path, attempt, `network error: ${(error as Error).message}`);
+        continue;
+      }
+      const used = Number(response.headers.get('x-mbx-used-weight-1m'));
+      if (Number.isFinite(used) && response.headers.has('x-mbx-used-weight-1m')) this.pacer.observe(used);
+      if (response.ok) return response.json();
+      const text = await response.text();
+      if (RATE_LIMITED.has(response.status)) {
+        this.stats.rateLimited++;
+        const retryAfterMs = Number(response.headers.get('retry-after') ?? '0') * 1000;
+        if (retryAfterMs > this.maxRetryAfterMs) {
+          throw new BinanceApiError(
+            response.status,
+            undefined,
+            `Retry-After ${retryAfterMs / 1000} s is too long: ${text}`,
+            path,
+          );
+        }
+        lastFailure = new Error(
+          `HTTP ${response.status} (rate limited), Retry-After ${retryAfterMs / 1000} s`,
+        );
+        await this.retryPause(path, attempt, `HTTP ${response.status}`, retryAfterMs);
+        continue;
+      }
+      if (response.status >= 500) {
+        lastFailure = new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
+        await this.retryPause(path, attempt, `HTTP ${response.status}`);
+        continue;
+      }
+      throw this.apiError(response.status, text, path, symbol);
+    }
+    throw new RetriesExhaustedError(path, this.maxRetries + 1, lastFailure);
+  }
+
+  /** Waits before the next attempt (not after the last one): at least Retry-After, else backoff. */
+  private async retryPause(path: string, attempt: number, why: string, retryAfterMs = 0): Promise<void> {
+    if (attempt >= this.maxRetries) return;
+    const delay = Math.max(retryAfterMs, backoffDelay(attempt, this.backoff));
+    this.opts.logger?.warn({ path, attempt: attempt + 1, delayMs: delay }, `${why}: retrying`);
+    await sleep(delay);
+  }
+
+  private apiError(status: number, text: string, path: string, symbol?: string): BinanceApiError {
+    let code: number | undefined;
+    let msg = text.slice(0, 300);
+    try {
+      const body = JSON.parse(text) as { code?: unknown; msg?: unknown };
+      if (typeof body.code === 'number') code = body.code;
+      if (typeof body.msg === 'string') msg = body.msg;
+    } catch {
+      // not JSON: keep the raw text as the message
+    }
+    if (code === -1121) return new UnknownSymbolError(symbol ?? '?', status, code, msg, path);
+    return new BinanceApiError(status, code, msg, path);
+  }
+}

@@ -1,0 +1,202 @@
+import { type Candle, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { startReplayExchange } from '@regime/exchange-replay';
+import { describe, expect, it } from 'vitest';
+import { BinanceRest, KlineStream, type RejectCode } from '../src/index.ts';
+
+const shared = hasSharedKlines();
+if (!shared)
+  console.warn('[binance] ../shared/data/klines is missing: KlineStream tests against the replay skipped');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const fastReconnect = { minMs: 20, maxMs: 200 };
+const key = (k: { symbol: string; interval: string }) => `${k.symbol}@${k.interval}`;
+
+/** Closed klines per stream, in arrival order. */
+function finalsOf(klines: Kline[]): Map<string, Candle[]> {
+  const out = new Map<string, Candle[]>();
+  for (const k of klines.filter((k) => k.closed)) {
+    const { symbol: _s, interval: _i, ...candle } = k;
+    out.set(key(k), [...(out.get(key(k)) ?? []), candle]);
+  }
+  return out;
+}
+
+describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
+  it('delivers every closed kline with the source values; malformed messages are rejected and counted', async () => {
+    const from = Date.UTC(2024, 6, 27);
+    const to = from + 4 * 3_600_000;
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      to,
+      speed: 6000,
+      faults: { malformedEveryN: 3 },
+    });
+    const symbols = ['BTCUSDT', 'ETHUSDT'];
+    const intervals: Interval[] = ['5m', '15m', '1h'];
+    // 2 streams per connection: 3 connections, as a > 1024-stream subscription would be split
+    const stream = new KlineStream({ baseUrl: ex.wsUrl, symbols, intervals, maxStreamsPerConnection: 2 });
+    const klines: Kline[] = [];
+    const codes = new Map<RejectCode, number>();
+    stream.on('kline', (k) => klines.push(k));
+    stream.on('rejected', (_reason, _raw, code) => codes.set(code, (codes.get(code) ?? 0) + 1));
+    try {
+      await stream.start();
+      expect(ex.stats.wsConnections).toBe(3);
+      await waitFor(() => ex.now() >= to, 10_000, 'the end of the replay');
+      await sleep(200);
+      const finals = finalsOf(klines);
+      for (const symbol of symbols) {
+        for (const interval of intervals) {
+          const first = klines.find((k) => k.symbol === symbol && k.interval === interval)!;
+          const source = readKlineFiles(sharedKlinesDir(), symbol, interval, { from: first.openTime, to });
+          expect(finals.get(`${symbol}@${interval}`)).toEqual(source);
+        }
+      }
+      expect(ex.stats.malformedSent).toBeGreaterThan(7);
+      expect(stream.stats.rejected).toBe(ex.stats.malformedSent);
+      expect(stream.stats.messages).toBe(ex.stats.wsMessages + ex.stats.malformedSent);
+      // the rotation covers every kind of bad message
+      expect([...codes.keys()].sort()).toEqual(
+        [
+          'bad_schema',
+          'invalid_candle',
+          'invalid_symbol',
+          'malformed_json',
+          'unknown_interval',
+          'unknown_stream',
+        ].sort(),
+      );
+    } finally {
+      await stream.stop();
+      await ex.close();
+    }
+  });
+
+  it('reconnects after the server drops it, and a REST gap-fill on "reconnected" loses nothing', async () => {
+    const from = Date.UTC(2024, 2, 4);
+    const to = from + 6 * 3_600_000;
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      to,
+      speed: 4000,
+      faults: { dropConnectionsEverySec: 1 },
+    });
+    const stream = new KlineStream({
+      baseUrl: ex.wsUrl,
+      symbols: ['BTCUSDT'],
+      intervals: ['5m', '15m'],
+      reconnect: { minMs: 300, maxMs: 600 }, // long enough for candles to close while down
+    });
+    const rest = new BinanceRest({ baseUrl: ex.restUrl });
+    const got = new Map<string, Map<number, Candle>>();
+    const keep = (symbol: string, interval: string, c: Candle) => {
+      const k = `${symbol}@${interval}`;
+      if (!got.has(k)) got.set(k, new Map());
+      got.get(k)!.set(c.openTime, c);
+    };
+    const fills: Promise<void>[] = [];
+    const downs: string[] = [];
+    let gapFilled = 0;
+    stream.on('kline', ({ symbol, interval, ...candle }) => candle.closed && keep(symbol, interval, candle));
+    stream.on('disconnected', (reason) => downs.push(reason));
+    stream.on('reconnected', (downSince, info) => {
+      expect(downSince).toBeLessThanOrEqual(Date.now());
+      for (const { symbol, interval } of info.streams) {
+        const last = info.lastClosedOpenTime[`${symbol}@${interval}`];
+        if (last === undefined) continue;
+        fills.push(
+          (async () => {
+            for await (const page of rest.klinesBetween(symbol, interval, last + INTERVAL_MS[interval], to)) {
+              gapFilled += page.length;
+              for (const c of page) keep(symbol, interval, c);
+            }
+          })(),
+        );
+      }
+    });
+    try {
+      await stream.start();
+      const firstOpen: Record<string, number> = {};
+      await waitFor(() => got.size === 2, 5_000, 'first closed klines');
+      for (const [k, m] of got) firstOpen[k] = Math.min(...m.keys());
+      await waitFor(() => ex.now() >= to, 15_000, 'the end of the replay');
+      await sleep(300);
+      await Promise.all(fills);
+      expect(stream.stats.reconnects).toBeGreaterThanOrEqual(3);
+      expect(downs.length).toBe(stream.stats.reconnects);
+      expect(ex.stats.drops).toBeGreaterThanOrEqual(3);
+      expect(gapFilled).toBeGreaterThan(0);
+      for (const interval of ['5m', '15m'] as const) {
+        const k = `BTCUSDT@${interval}`;
+        const source = readKlineFiles(sharedKlinesDir(), 'BTCUSDT', interval, { from: firstOpen[k]!, to });
+        const mine = [...got.get(k)!.values()].sort((a, b) => a.openTime - b.openTime);
+        expect(mine).toEqual(source);
+      }
+    } finally {
+      await stream.stop();
+      await ex.close();
+    }
+  });
+
+  it('terminates a connection that stays silent past pingTimeoutMs, and reconnects', async () => {
+    // The clock is frozen at `to`: no kline is ever sent, and pings are far apart.
+    const from = Date.UTC(2024, 2, 4);
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      to: from + 1,
+      speed: 1,
+      pingIntervalMs: 60_000,
+    });
+    const stream = new KlineStream({
+      baseUrl: ex.wsUrl,
+      symbols: ['BTCUSDT'],
+      intervals: ['1h'],
+      pingTimeoutMs: 300,
+      reconnect: fastReconnect,
+    });
+    try {
+      await stream.start();
+      await waitFor(() => stream.stats.reconnects >= 2, 5_000, 'two reconnects');
+      expect(ex.stats.wsConnections).toBeGreaterThanOrEqual(3);
+    } finally {
+      await stream.stop();
+      await ex.close();
+    }
+  });
+});
+
+describe('KlineStream options', () => {
+  it('refuses invalid symbols and empty subscriptions up front', () => {
+    expect(() => new KlineStream({ baseUrl: 'ws://x', symbols: ['btc usdt'], intervals: ['5m'] })).toThrow(
+      /invalid symbol/,
+    );
+    expect(() => new KlineStream({ baseUrl: 'ws://x', symbols: ['BTCUSDT'], intervals: [] })).toThrow(
+      /at least one/,
+    );
+  });
+
+  it('stop() before the first connection rejects start() instead of hanging', async () => {
+    const stream = new KlineStream({
+      baseUrl: 'ws://127.0.0.1:1',
+      symbols: ['BTCUSDT'],
+      intervals: ['5m'],
+      reconnect: fastReconnect,
+    });
+    const started = stream.start();
+    await sleep(50);
+    await stream.stop();
+    await expect(started).rejects.toThrow(/stopped before it connected/);
+  });
+});
