@@ -1,4 +1,4 @@
-import { type Candle, candleProblem, INTERVAL_MS, type Interval } from '@regime/candles';
+import { type Candle, INTERVAL_MS, type Interval } from '@regime/candles';
 import { FeatureError } from './errors.ts';
 import { Adx } from './indicators/adx.ts';
 import { Atr } from './indicators/atr.ts';
@@ -11,6 +11,7 @@ import { Roc } from './indicators/roc.ts';
 import { Rsi } from './indicators/rsi.ts';
 import { StochasticK } from './indicators/stochastic.ts';
 import { FEATURE_COUNT } from './names.ts';
+import { unsoundCandle } from './sound.ts';
 
 /**
  * The 12 features of one candle series, updated one candle at a time in O(1) per indicator
@@ -76,6 +77,17 @@ export class IncrementalFeatures {
     return out;
   }
 
+  /**
+   * `update` without the candle checks, for candles already validated and known to be consecutive
+   * (prepared series). Internal to the package.
+   */
+  updateTrusted(candle: Candle, out: Float64Array, offset: number): void {
+    this.compute(candle, out, offset, true);
+    this.count++;
+    this.lastOpenTime = candle.openTime;
+    this.prevClose = candle.close;
+  }
+
   /** Features of an in-progress (or hypothetical) next candle; no state changes. */
   peek(candle: Candle, out: Float64Array = new Float64Array(FEATURE_COUNT), offset = 0): Float64Array {
     this.check(candle);
@@ -84,11 +96,11 @@ export class IncrementalFeatures {
   }
 
   private check(candle: Candle): void {
-    const problem = candleProblem(candle, this.interval);
+    const problem = unsoundCandle(candle, this.interval, this.step);
     if (problem) {
       throw new FeatureError(
         'invalid_candle',
-        `invalid ${this.interval} candle at ${new Date(candle.openTime).toISOString()}: ${problem.detail}`,
+        `invalid ${this.interval} candle at ${new Date(candle.openTime).toISOString()}: ${problem}`,
         { interval: this.interval },
       );
     }

@@ -1,5 +1,6 @@
-import { type Candle, candleProblem, closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
+import { type Candle, closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
 import { FeatureError, MAX_LISTED_MISSING } from './errors.ts';
+import { unsoundCandle } from './sound.ts';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -47,8 +48,8 @@ export function prepareSeries(candles: readonly Candle[], interval: Interval): P
   const runLength = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = candles[i]!;
-    const problem = candleProblem(c, interval);
-    if (problem) throw invalid(interval, c, problem.detail);
+    const problem = unsoundCandle(c, interval, step);
+    if (problem) throw invalid(interval, c, problem);
     if (c.closed === false) throw invalid(interval, c, 'flagged as not closed');
     openTimes[i] = c.openTime;
     if (i > 0) {

@@ -28,7 +28,7 @@ export function computeSeries(
   while (p < peeks.length && peeks[p]!.afterIndex < from) p++;
   for (let i = from; i <= to; i++) {
     if (i > from && series.runLength[i] === 1) engine.reset();
-    engine.update(series.candles[i]!, values, (i - from) * FEATURE_COUNT);
+    engine.updateTrusted(series.candles[i]!, values, (i - from) * FEATURE_COUNT);
     while (p < peeks.length && peeks[p]!.afterIndex === i) {
       const peek = peeks[p++]!;
       engine.peek(peek.candle, peek.out, peek.offset);

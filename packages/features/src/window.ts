@@ -118,35 +118,47 @@ function partialParts(plan: WindowPlan, fives: PreparedSeries): Candle[] {
   return fives.candles.slice(first, first + plan.partialParts) as Candle[];
 }
 
-/** Copies rows into the window: 15m rows, then each step's 5m and 1h context. */
+/** Copies 12 features from row `row` of `from` to `to` at `at` (plain loop: no subarray allocations). */
+function copyRow(from: Float64Array, row: number, to: Float64Array, at: number): void {
+  const base = row * FEATURE_COUNT;
+  for (let j = 0; j < FEATURE_COUNT; j++) to[at + j] = from[base + j]!;
+}
+
+/** Copies rows into the window: 15m rows, then each step's 5m and 1h context. Hot in the batch path. */
 function assemble(
   plan: WindowPlan,
   idx: Indices,
   rows: Record<'5m' | '15m' | '1h', { values: Float64Array; from: number }>,
   partialRow: Float64Array | undefined,
+  values: Float64Array = new Float64Array(plan.steps * ROW),
 ): FeatureWindow {
-  const { steps } = plan;
-  const values = new Float64Array(steps * ROW);
+  const { steps, stepEnds, closedRows } = plan;
+  const rows15 = rows['15m'].values;
+  const rows5 = rows['5m'].values;
+  const rows1h = rows['1h'].values;
+  const oldest15 = idx['15m'] - closedRows + 1 - rows['15m'].from;
+  const ms5 = INTERVAL_MS['5m'];
+  const ms1h = INTERVAL_MS['1h'];
+  // Row of the newest context candle, and its open time: a step ending at `end` uses the row
+  // (open time of the newest candle closed by `end` − newest open)/interval rows further back.
+  const newest5 = idx['5m'] - rows['5m'].from;
+  const newest5Open = plan.newest['5m'].open;
+  const newest1h = idx['1h'] - rows['1h'].from;
+  const newest1hOpen = plan.newest['1h'].open;
   for (let s = 0; s < steps; s++) {
     const base = s * ROW;
-    if (s < plan.closedRows) {
-      const i15 = idx['15m'] - (plan.closedRows - 1 - s) - rows['15m'].from;
-      values.set(rows['15m'].values.subarray(i15 * FEATURE_COUNT, (i15 + 1) * FEATURE_COUNT), base);
-    } else {
-      values.set(partialRow!, base);
-    }
-    const end = plan.stepEnds[s]!;
-    WINDOW_INTERVALS.forEach((interval, k) => {
-      if (interval === '15m') return;
-      const lag = (plan.newest[interval].open - newestClosedOpen(interval, end)) / INTERVAL_MS[interval];
-      const i = idx[interval] - lag - rows[interval].from;
-      values.set(
-        rows[interval].values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT),
-        base + k * FEATURE_COUNT,
-      );
-    });
+    if (s < closedRows) copyRow(rows15, oldest15 + s, values, base);
+    else copyRow(partialRow!, 0, values, base);
+    const end = stepEnds[s]!;
+    copyRow(rows5, newest5 - (newest5Open - (end - (end % ms5) - ms5)) / ms5, values, base + FEATURE_COUNT);
+    copyRow(
+      rows1h,
+      newest1h - (newest1hOpen - (end - (end % ms1h) - ms1h)) / ms1h,
+      values,
+      base + 2 * FEATURE_COUNT,
+    );
   }
-  return { asOf: plan.asOf, steps, featureNames: FEATURE_NAMES, values, stepEnds: plan.stepEnds };
+  return { asOf: plan.asOf, steps, featureNames: FEATURE_NAMES, values, stepEnds };
 }
 
 function assertAsOf(asOf: number): void {

@@ -21,12 +21,14 @@ export class BollingerWidth {
   peek(close: number): number {
     const ring = this.previous;
     if (!ring.full) return Number.NaN;
+    const held = ring.storage;
+    const size = ring.size;
     let sum = close;
-    for (let k = 0; k < ring.size; k++) sum += ring.get(k);
+    for (let k = 0; k < size; k++) sum += held[k]!;
     const mean = sum / this.window;
     let sq = (close - mean) * (close - mean);
-    for (let k = 0; k < ring.size; k++) {
-      const d = ring.get(k) - mean;
+    for (let k = 0; k < size; k++) {
+      const d = held[k]! - mean;
       sq += d * d;
     }
     return widthOf(sum, sq, this.window, this.deviations);

@@ -12,13 +12,14 @@ export class RealizedVolatility {
   peek(close: number): number {
     if (Number.isNaN(this.prevClose) || !this.previous.full) return Number.NaN;
     const r = Math.log(close / this.prevClose);
-    const ring = this.previous;
+    const held = this.previous.storage;
+    const size = this.previous.size;
     let sum = r;
-    for (let k = 0; k < ring.size; k++) sum += ring.get(k);
+    for (let k = 0; k < size; k++) sum += held[k]!;
     const mean = sum / this.window;
     let sq = (r - mean) * (r - mean);
-    for (let k = 0; k < ring.size; k++) {
-      const d = ring.get(k) - mean;
+    for (let k = 0; k < size; k++) {
+      const d = held[k]! - mean;
       sq += d * d;
     }
     return Math.sqrt(sq / (this.window - 1));

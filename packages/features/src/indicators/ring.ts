@@ -29,6 +29,14 @@ export class RingBuffer {
     return this.values[(this.start + k) % this.capacity]!;
   }
 
+  /**
+   * The held values in storage order (not time order), for order-free statistics (sum, max, min)
+   * without a modulo per element. Only the first `size` entries are meaningful.
+   */
+  get storage(): Float64Array {
+    return this.values;
+  }
+
   push(x: number): void {
     if (this.capacity === 0) return;
     if (this.count < this.capacity) {

@@ -23,11 +23,12 @@ export class StochasticK {
     if (!this.highs.full) return Number.NaN;
     let highest = high;
     let lowest = low;
-    for (let k = 0; k < this.highs.size; k++) {
-      const h = this.highs.get(k);
-      const l = this.lows.get(k);
-      if (h > highest) highest = h;
-      if (l < lowest) lowest = l;
+    const highs = this.highs.storage;
+    const lows = this.lows.storage;
+    const size = this.highs.size;
+    for (let k = 0; k < size; k++) {
+      if (highs[k]! > highest) highest = highs[k]!;
+      if (lows[k]! < lowest) lowest = lows[k]!;
     }
     return stochValue(close, highest, lowest);
   }
