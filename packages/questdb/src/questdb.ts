@@ -10,6 +10,7 @@ import {
 import pg from 'pg';
 import type { QuestDbConfig } from './config.ts';
 import { IlpWriter } from './ilp.ts';
+import { KlineEncoder } from './kline-encoder.ts';
 import { questDbTypeParsers, timestampParam } from './pg-types.ts';
 import {
   eventProblem,
@@ -24,6 +25,11 @@ import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
 export interface ReadOptions {
   /** Only candles with closed = true (in-progress candles are skipped). */
   closedOnly?: boolean;
+}
+
+export interface ConnectOptions {
+  /** Rows per ILP HTTP request (= per QuestDB transaction). Default DEFAULT_ROWS_PER_REQUEST. */
+  rowsPerRequest?: number;
 }
 
 export interface WaitForWalOptions {
@@ -85,21 +91,6 @@ function assertAll<T>(items: readonly T[], what: string, problem: (item: T) => s
   }
 }
 
-function writeKlineRow(table: string, b: SenderBuffer, k: Kline): void {
-  b.table(table).symbol('symbol', k.symbol).symbol('interval', k.interval);
-  b.floatColumn('open', k.open)
-    .floatColumn('high', k.high)
-    .floatColumn('low', k.low)
-    .floatColumn('close', k.close)
-    .floatColumn('volume', k.volume);
-  // Absent optional fields are simply not sent: QuestDB stores null.
-  if (k.quoteVolume !== undefined) b.floatColumn('quote_volume', k.quoteVolume);
-  if (k.takerBuyBaseVolume !== undefined) b.floatColumn('taker_buy_base_volume', k.takerBuyBaseVolume);
-  if (k.takerBuyQuoteVolume !== undefined) b.floatColumn('taker_buy_quote_volume', k.takerBuyQuoteVolume);
-  if (k.trades !== undefined) b.intColumn('trades', k.trades);
-  b.timestampColumn('close_time', k.closeTime, 'ms').booleanColumn('closed', k.closed).at(k.openTime, 'ms');
-}
-
 function writePredictionRow(table: string, b: SenderBuffer, r: PredictionRow): void {
   b.table(table)
     .symbol('symbol', r.symbol)
@@ -127,14 +118,21 @@ function writeEventRow(table: string, b: SenderBuffer, e: PipelineEvent): void {
  */
 export class QuestDb {
   private schemaReady: Promise<void> | undefined;
+  private readonly klineEncoder: KlineEncoder;
 
   private constructor(
     readonly tables: TableNames,
     private readonly pool: pg.Pool,
     private readonly ilp: IlpWriter,
-  ) {}
+  ) {
+    this.klineEncoder = new KlineEncoder(tables.klines);
+  }
 
-  static async connect(config: QuestDbConfig, tables: TableNames = DEFAULT_TABLES): Promise<QuestDb> {
+  static async connect(
+    config: QuestDbConfig,
+    tables: TableNames = DEFAULT_TABLES,
+    options: ConnectOptions = {},
+  ): Promise<QuestDb> {
     const names = assertTableNames(tables);
     const pool = new pg.Pool({
       connectionString: config.pgUrl,
@@ -148,7 +146,7 @@ export class QuestDb {
       // Fail fast with a clear message instead of on the first query.
       const client = await pool.connect();
       client.release();
-      const ilp = await IlpWriter.open(config.httpUrl);
+      const ilp = await IlpWriter.open(config.httpUrl, options.rowsPerRequest);
       return new QuestDb(names, pool, ilp);
     } catch (error) {
       await pool.end();
@@ -182,8 +180,16 @@ export class QuestDb {
     assertAll(klines, 'klines', klineProblem);
     if (klines.length === 0) return;
     await this.schema();
-    const table = this.tables.klines;
-    await this.ilp.write(klines, (b, k) => writeKlineRow(table, b, k));
+    const encoder = this.klineEncoder;
+    await this.ilp.write(klines, (slice) => {
+      try {
+        for (const k of slice) encoder.add(k);
+        return encoder.take();
+      } catch (error) {
+        encoder.discard();
+        throw error;
+      }
+    });
   }
 
   /** Upserts predictions (key: ts, symbol, mode). */
@@ -192,7 +198,10 @@ export class QuestDb {
     if (rows.length === 0) return;
     await this.schema();
     const table = this.tables.predictions;
-    await this.ilp.write(rows, (b, r) => writePredictionRow(table, b, r));
+    await this.ilp.write(
+      rows,
+      this.ilp.clientEncoder<PredictionRow>((b, r) => writePredictionRow(table, b, r)),
+    );
   }
 
   /** Appends events (no dedup: every event is a row). */
@@ -201,7 +210,10 @@ export class QuestDb {
     if (events.length === 0) return;
     await this.schema();
     const table = this.tables.events;
-    await this.ilp.write(events, (b, e) => writeEventRow(table, b, e));
+    await this.ilp.write(
+      events,
+      this.ilp.clientEncoder<PipelineEvent>((b, e) => writeEventRow(table, b, e)),
+    );
   }
 
   /** Candles with open time in [fromOpenTime, toOpenTime), ascending. */

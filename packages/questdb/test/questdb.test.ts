@@ -99,6 +99,38 @@ describe('QuestDb against a real QuestDB', () => {
     ]);
   });
 
+  it('keeps the last version when one call or back-to-back calls carry several versions of a candle', async () => {
+    const i = 150;
+    await db.writeKlines([kline(i, { closed: false, volume: 1 }), kline(i, { closed: true, volume: 3 })]);
+    const calls = [1, 2, 3, 4, 5].map((v) => db.writeKlines([kline(i + 1, { closed: v === 5, volume: v })]));
+    await Promise.all(calls);
+    await db.waitForWal();
+    expect(await db.readKlines('BTCUSDT', '5m', T0 + i * FIVE_MIN, T0 + (i + 2) * FIVE_MIN)).toEqual([
+      candleOf(kline(i, { closed: true, volume: 3 })),
+      candleOf(kline(i + 1, { closed: true, volume: 5 })),
+    ]);
+  });
+
+  it('stores doubles bit-exactly and spans many day partitions in one call', async () => {
+    const awkward = [0.1 + 0.2, 1e-8, 123_456_789.123_456_78, 5e-324, 1.7976931348623157e308, 2 / 3];
+    const batch = awkward.map((v, j) =>
+      kline(1000 + j * 400, {
+        open: 1,
+        high: 2,
+        low: 0.5,
+        close: 1.5,
+        volume: v,
+        quoteVolume: v,
+        takerBuyQuoteVolume: v,
+      }),
+    );
+    await db.writeKlines(batch);
+    await db.waitForWal();
+    const read = await db.readKlines('BTCUSDT', '5m', T0 + 1000 * FIVE_MIN, T0 + 4000 * FIVE_MIN);
+    expect(read).toEqual(batch.map(candleOf));
+    expect(read.map((c) => c.volume)).toEqual(awkward);
+  });
+
   it('refuses a batch with an invalid kline and writes none of it', async () => {
     const good = kline(200);
     const cases: Kline[] = [
