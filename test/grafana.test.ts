@@ -1,0 +1,458 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { QuestDb, questDbConfigFromEnv, type TableNames, uniqueTableNames } from '@regime/questdb';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Dashboard,
+  loadDashboards,
+  loadDatasources,
+  type Panel,
+  placedPanels,
+  repoRoot,
+  variableSql,
+} from './src/grafana/dashboards.ts';
+import { buildFixture, FIXTURE_SYMBOLS, type Fixture, UNLISTED_SYMBOL } from './src/grafana/fixture.ts';
+import { type Frame, parseTimestamp, records, runQuery, shapeProblem } from './src/grafana/frames.ts';
+import {
+  calculateInterval,
+  expandBackendMacros,
+  expandPanelSql,
+  goRfc3339Nano,
+  interpolateVariables,
+  intervalToMs,
+  type TimeRange,
+  type VariableState,
+} from './src/grafana/macros.ts';
+
+/**
+ * Every panel and variable query of grafana/dashboards, expanded the way Grafana's PostgreSQL
+ * datasource expands it, run against the real QuestDB filled with real candles (../shared) and
+ * fixture predictions and events: each must succeed and return what its panel draws. Some panels
+ * are also checked value by value against the fixture.
+ */
+
+const dashboards = loadDashboards();
+const datasource = loadDatasources()[0]!;
+/** Grafana asks for about one point per pixel; a dashboard panel is around 1000 px wide. */
+const RESOLUTION = 1000;
+
+/** Columns of every table panel, in order: what the panel's overrides and readers rely on. */
+const TABLE_COLUMNS: Record<string, string[]> = {
+  'Official vs live regime at the end of the range': [
+    'symbol',
+    'official_regime',
+    'official_confidence',
+    'official_as_of',
+    'live_regime',
+    'live_confidence',
+    'live_as_of',
+  ],
+  'Data freshness': [
+    'symbol',
+    'newest_candle_close',
+    'candle_age_s',
+    'newest_prediction',
+    'prediction_age_s',
+  ],
+  'Official regime changes': ['time', 'symbol', 'from_regime', 'to_regime', 'confidence'],
+  'Events in the range by service and kind': ['service', 'kind', 'events', 'items', 'last_seen'],
+  'Latest pipeline events': ['time', 'service', 'kind', 'symbol', 'interval', 'count', 'detail'],
+};
+
+const MAIN_RANGE: TimeRange = { from: Date.UTC(2025, 8, 1, 6), to: Date.UTC(2025, 8, 2, 18, 30, 0, 250) };
+const SCENARIOS: { name: string; range: TimeRange }[] = [
+  { name: '36 h ending on a fractional second', range: MAIN_RANGE },
+  {
+    name: '1 h: the min interval wins',
+    range: { from: Date.UTC(2025, 8, 2, 12), to: Date.UTC(2025, 8, 2, 13) },
+  },
+  { name: '30 days: 30m buckets', range: { from: Date.UTC(2025, 7, 4), to: Date.UTC(2025, 8, 3) } },
+];
+const SELECTIONS: { name: string; current: string[] }[] = [
+  { name: 'All', current: ['$__all'] },
+  { name: 'ETHUSDT', current: ['ETHUSDT'] },
+  { name: 'BTCUSDT + ETHUSDT', current: ['BTCUSDT', 'ETHUSDT'] },
+];
+
+function allPanels(): { dashboard: Dashboard; panel: Panel }[] {
+  return dashboards.flatMap(({ dashboard }) =>
+    placedPanels(dashboard).map(({ panel }) => ({ dashboard, panel })),
+  );
+}
+
+describe('dashboards and provisioning (static)', () => {
+  it('the provisioned datasource is the built-in PostgreSQL plugin pointed at QuestDB', () => {
+    expect(datasource.type).toBe('grafana-postgresql-datasource');
+    expect(datasource.url).toBe('questdb:8812');
+    expect(datasource.jsonData.database).toBe('qdb');
+    expect(datasource.jsonData.sslmode).toBe('disable');
+    // The password comes from the environment, never from the repository.
+    expect(datasource.secureJsonData.password).toMatch(/^\$\{[A-Z_]+\}$/);
+  });
+
+  it('every panel and variable queries that datasource with raw SQL naming a default table', () => {
+    const problems: string[] = [];
+    const tables = /\b(klines|regime_predictions|pipeline_events)\b/;
+    for (const { dashboard, panel } of allPanels()) {
+      const where = `${dashboard.title} / ${panel.title}`;
+      if (panel.datasource?.uid !== datasource.uid || panel.datasource?.type !== datasource.type) {
+        problems.push(`${where}: panel datasource ${JSON.stringify(panel.datasource)}`);
+      }
+      if (!panel.targets?.length) problems.push(`${where}: no query`);
+      for (const t of panel.targets ?? []) {
+        if (t.datasource?.uid !== datasource.uid) problems.push(`${where} ${t.refId}: target datasource`);
+        if (!t.rawQuery || !t.rawSql) problems.push(`${where} ${t.refId}: not raw SQL`);
+        if (t.format !== 'table' && t.format !== 'time_series')
+          problems.push(`${where} ${t.refId}: format ${t.format}`);
+        if (t.rawSql && !tables.test(t.rawSql))
+          problems.push(`${where} ${t.refId}: names none of the tables`);
+      }
+      if (panel.type === 'table' && !TABLE_COLUMNS[panel.title])
+        problems.push(`${where}: no expected columns here`);
+    }
+    for (const { dashboard } of dashboards) {
+      for (const v of dashboard.templating.list) {
+        if (v.datasource?.uid !== datasource.uid) problems.push(`${dashboard.title} $${v.name}: datasource`);
+        expect(tables.test(variableSql(v))).toBe(true);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(new Set(dashboards.map((d) => d.dashboard.uid)).size).toBe(dashboards.length);
+  });
+
+  it('every $__interval bucket is at least a second: QuestDB SAMPLE BY has no "ms" unit', () => {
+    for (const { panel } of allPanels()) {
+      if (!panel.targets?.some((t) => t.rawSql?.includes('$__interval'))) continue;
+      const minInterval = panel.interval ?? datasource.jsonData.timeInterval;
+      expect(minInterval, panel.title).toBeDefined();
+      expect(intervalToMs(minInterval!), panel.title).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
+  it('docs/GRAFANA.md describes every panel with its exact SQL', () => {
+    const doc = readFileSync(join(repoRoot, 'docs/GRAFANA.md'), 'utf8');
+    for (const { panel } of allPanels()) {
+      expect(doc, panel.title).toContain(panel.title);
+      for (const t of panel.targets ?? []) expect(doc, `${panel.title} ${t.refId}`).toContain(t.rawSql);
+    }
+  });
+});
+
+describe('the macro expander agrees with Grafana', () => {
+  const range = { from: Date.UTC(2017, 3, 21, 5, 1, 17), to: Date.UTC(2017, 3, 21, 5, 6, 17) };
+  const interval = { ms: 300_000, text: '5m' };
+
+  it('expands the PostgreSQL datasource macros like its documentation shows', () => {
+    expect(expandBackendMacros('WHERE $__timeFilter(dateColumn)', range, interval)).toBe(
+      "WHERE dateColumn BETWEEN '2017-04-21T05:01:17Z' AND '2017-04-21T05:06:17Z'",
+    );
+    expect(expandBackendMacros('$__timeFrom() / $__timeTo()', range, interval)).toBe(
+      "'2017-04-21T05:01:17Z' / '2017-04-21T05:06:17Z'",
+    );
+    expect(expandBackendMacros("GROUP BY $__timeGroup(dateColumn,'5m')", range, interval)).toBe(
+      'GROUP BY floor(extract(epoch from dateColumn)/300)*300',
+    );
+    expect(expandBackendMacros('SELECT $__timeGroup(dateColumn,5m), v', range, interval)).toBe(
+      'SELECT floor(extract(epoch from dateColumn)/300)*300 AS "time", v',
+    );
+    expect(expandBackendMacros('SAMPLE BY $__interval -- $__interval_ms', range, interval)).toBe(
+      'SAMPLE BY 5m -- 300000',
+    );
+    expect(() => expandBackendMacros('$__nope(ts)', range, interval)).toThrow(/unknown macro/);
+  });
+
+  it('formats instants as Go RFC3339Nano and picks Grafana intervals', () => {
+    expect(goRfc3339Nano(Date.UTC(2025, 8, 2, 18, 30, 0, 250))).toBe('2025-09-02T18:30:00.25Z');
+    expect(goRfc3339Nano(Date.UTC(2025, 8, 2))).toBe('2025-09-02T00:00:00Z');
+    const day = { from: 0, to: 86_400_000 };
+    expect(calculateInterval(day, 1000)).toEqual({ ms: 60_000, text: '1m' });
+    expect(calculateInterval(day, 1000, '5m')).toEqual({ ms: 300_000, text: '5m' });
+    expect(calculateInterval({ from: 0, to: 30 * 86_400_000 }, 1000)).toEqual({ ms: 1_800_000, text: '30m' });
+    expect(calculateInterval({ from: 0, to: 3_600_000 }, 1000)).toEqual({ ms: 5000, text: '5s' });
+  });
+
+  it('interpolates single- and multi-value variables like the frontend', () => {
+    const symbol: VariableState = {
+      name: 'symbol',
+      multi: true,
+      includeAll: true,
+      options: ['BTCUSDT', 'ETHUSDT'],
+      current: ['$__all'],
+    };
+    const ctx = { range, interval, variables: [symbol] };
+    // Grafana's ${name:format} syntax, spelled without a JS template literal.
+    const quoted = '$' + '{symbol:singlequote}';
+    expect(interpolateVariables(`IN (${quoted})`, ctx)).toBe("IN ('BTCUSDT','ETHUSDT')");
+    expect(interpolateVariables('IN ($symbol)', ctx)).toBe("IN ('BTCUSDT','ETHUSDT')");
+    expect(
+      interpolateVariables(`= ${quoted} $__timeFilter(ts)`, {
+        ...ctx,
+        scoped: { symbol: 'ETHUSDT' },
+      }),
+    ).toBe("= 'ETHUSDT' $__timeFilter(ts)");
+    expect(
+      interpolateVariables(`IN (${quoted})`, {
+        ...ctx,
+        variables: [{ ...symbol, current: ["O'X"] }],
+      }),
+    ).toBe("IN ('O\\'X')");
+  });
+});
+
+function withTables(sql: string, tables: TableNames): string {
+  const names: Record<string, string> = {
+    klines: tables.klines,
+    regime_predictions: tables.predictions,
+    pipeline_events: tables.events,
+  };
+  return sql.replace(/\b(klines|regime_predictions|pipeline_events)\b/g, (name) => names[name]!);
+}
+
+if (!hasSharedKlines()) {
+  console.warn(
+    `Grafana query test skipped: no candle files at ${sharedKlinesDir()} (see ../shared/README.md)`,
+  );
+}
+
+describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
+  const tables = uniqueTableNames('graf');
+  let db: QuestDb;
+  let client: pg.Client;
+  let fixture: Fixture;
+  let symbolOptions: string[] = [];
+
+  beforeAll(async () => {
+    fixture = buildFixture();
+    const config = questDbConfigFromEnv();
+    db = await QuestDb.connect(config, tables);
+    await db.ensureSchema();
+    await db.writeKlines(fixture.klines);
+    await db.writePredictions(fixture.predictions);
+    await db.writeEvents(fixture.events);
+    await db.waitForWal();
+    client = new pg.Client({ connectionString: config.pgUrl });
+    await client.connect();
+    const variable = dashboards[0]!.dashboard.templating.list[0]!;
+    symbolOptions = (await runQuery(client, withTables(variableSql(variable), tables))).rows.map(
+      (r) => r[0]!,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.end();
+    await db?.dropTables();
+    await db?.close();
+  });
+
+  /** Expands and runs every query of every dashboard for one range and one selection. */
+  async function runAll(range: TimeRange, current: string[]) {
+    const results: { where: string; panel: Panel; format?: string; frame: Frame }[] = [];
+    const problems: string[] = [];
+    for (const { dashboard } of dashboards) {
+      const variables: VariableState[] = dashboard.templating.list.map((v) => ({
+        name: v.name,
+        multi: v.multi ?? false,
+        includeAll: v.includeAll ?? false,
+        options: symbolOptions,
+        current,
+      }));
+      const selected = current.includes('$__all') ? symbolOptions : current;
+      for (const { panel, repeatVariable } of placedPanels(dashboard)) {
+        const scopes = repeatVariable ? selected.map((value) => ({ [repeatVariable]: value })) : [undefined];
+        const interval = calculateInterval(
+          range,
+          RESOLUTION,
+          panel.interval ?? datasource.jsonData.timeInterval,
+        );
+        for (const scoped of scopes) {
+          for (const target of panel.targets ?? []) {
+            const where = `${dashboard.title} / ${panel.title}${scoped ? ` [${Object.values(scoped)}]` : ''} / ${target.refId}`;
+            const sql = withTables(
+              expandPanelSql(target.rawSql!, { range, interval, variables, scoped }),
+              tables,
+            );
+            try {
+              const frame = await runQuery(client, sql);
+              const problem = shapeProblem(panel.type, target.format, frame, TABLE_COLUMNS[panel.title]);
+              if (problem) problems.push(`${where}: ${problem}`);
+              results.push({ where, panel, format: target.format, frame });
+            } catch (error) {
+              problems.push(`${where}: ${(error as Error).message}\n${sql}`);
+            }
+          }
+        }
+      }
+    }
+    return { results, problems };
+  }
+
+  it('the symbol variable offers the symbols that have candles', async () => {
+    for (const { dashboard } of dashboards) {
+      for (const v of dashboard.templating.list) {
+        const frame = await runQuery(client, withTables(variableSql(v), tables));
+        expect(frame.rows.map((r) => r[0])).toEqual([...FIXTURE_SYMBOLS].sort());
+      }
+    }
+  });
+
+  for (const scenario of SCENARIOS) {
+    for (const selection of SELECTIONS) {
+      it(`every query runs and fits its panel: ${scenario.name}, ${selection.name}`, async () => {
+        const { results, problems } = await runAll(scenario.range, selection.current);
+        expect(problems).toEqual([]);
+        const expectedRuns = dashboards
+          .flatMap(({ dashboard }) => placedPanels(dashboard))
+          .reduce((n, { panel, repeatVariable }) => {
+            const copies = repeatVariable
+              ? selection.current.includes('$__all')
+                ? 2
+                : selection.current.length
+              : 1;
+            return n + copies * (panel.targets?.length ?? 0);
+          }, 0);
+        expect(results).toHaveLength(expectedRuns);
+        if (scenario.range === MAIN_RANGE) {
+          const empty = results.filter((r) => r.frame.rows.length === 0).map((r) => r.where);
+          expect(empty).toEqual([]);
+        }
+      });
+    }
+  }
+
+  describe('values over the main range, all symbols', () => {
+    let frames: Map<string, Frame>;
+    const range = MAIN_RANGE;
+    const inRange = (ts: number) => ts >= range.from && ts <= range.to;
+
+    beforeAll(async () => {
+      const { results } = await runAll(range, ['$__all']);
+      frames = new Map(results.map((r) => [r.where, r.frame]));
+    });
+
+    const frameOf = (title: string, refId = 'A') => {
+      const found = [...frames].find(
+        ([where]) => where.includes(`/ ${title} /`) && where.endsWith(`/ ${refId}`),
+      );
+      if (!found) throw new Error(`no result for ${title}`);
+      return found[1];
+    };
+
+    it('regime changes are exactly the official regime changes in the range', () => {
+      const expected: string[] = [];
+      for (const symbol of FIXTURE_SYMBOLS) {
+        const rows = fixture.predictions
+          .filter((p) => p.symbol === symbol && p.mode === 'official')
+          .filter((p) => p.ts >= range.from - 86_400_000 && p.ts <= range.to)
+          .sort((a, b) => a.ts - b.ts);
+        for (let i = 1; i < rows.length; i++) {
+          const [before, now] = [rows[i - 1]!, rows[i]!];
+          if (now.regime !== before.regime && now.ts >= range.from) {
+            expected.push(`${now.ts} ${symbol} ${before.regime}→${now.regime} ${now.confidence.toFixed(9)}`);
+          }
+        }
+      }
+      const got = records(frameOf('Official regime changes')).map(
+        (r) =>
+          `${parseTimestamp(r.time!)} ${r.symbol} ${r.from_regime}→${r.to_regime} ${Number(r.confidence).toFixed(9)}`,
+      );
+      expect(expected.length).toBeGreaterThan(10);
+      expect([...got].sort()).toEqual([...expected].sort());
+      // Newest first.
+      const times = got.map((g) => Number(g.split(' ')[0]));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    });
+
+    it('freshness shows the newest closed candle and the newest prediction per symbol', () => {
+      const rows = records(frameOf('Data freshness'));
+      expect(rows.map((r) => r.symbol)).toEqual([...FIXTURE_SYMBOLS]);
+      for (const r of rows) {
+        const newestClose = Math.max(
+          ...fixture.klines.filter((k) => k.symbol === r.symbol && k.closed).map((k) => k.closeTime),
+        );
+        const newestPrediction = Math.max(
+          ...fixture.predictions.filter((p) => p.symbol === r.symbol).map((p) => p.ts),
+        );
+        expect(parseTimestamp(r.newest_candle_close!)).toBe(newestClose);
+        expect(parseTimestamp(r.newest_prediction!)).toBe(newestPrediction);
+        expect(Number(r.candle_age_s)).toBeCloseTo((Date.now() - newestClose) / 1000, -2);
+        expect(Number(r.prediction_age_s)).toBeCloseTo((Date.now() - newestPrediction) / 1000, -2);
+      }
+    });
+
+    it('official vs live shows the latest prediction of each mode up to the end of the range', () => {
+      const rows = records(frameOf('Official vs live regime at the end of the range'));
+      expect(rows.map((r) => r.symbol)).toEqual([...FIXTURE_SYMBOLS]);
+      for (const r of rows) {
+        for (const mode of ['official', 'live'] as const) {
+          const latest = fixture.predictions
+            .filter((p) => p.symbol === r.symbol && p.mode === mode && p.ts <= range.to)
+            .reduce((a, b) => (b.ts > a.ts ? b : a));
+          expect(r[`${mode}_regime`]).toBe(latest.regime);
+          expect(parseTimestamp(r[`${mode}_as_of`]!)).toBe(latest.ts);
+          expect(Number(r[`${mode}_confidence`])).toBeCloseTo(latest.confidence, 9);
+        }
+      }
+    });
+
+    it('candles per hour count every candle of each symbol and interval in its UTC hour', () => {
+      const expected = new Map<string, number>();
+      for (const k of fixture.klines.filter((k) => inRange(k.openTime))) {
+        const key = `${Math.floor(k.openTime / 3_600_000) * 3_600_000} ${k.symbol} ${k.interval}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+      const got = new Map(
+        records(frameOf('Candles per hour by symbol and interval')).map((r) => [
+          `${parseTimestamp(r.time!)} ${r.symbol} ${r.interval}`,
+          Number(r.candles),
+        ]),
+      );
+      expect(got).toEqual(expected);
+      // A complete hour: 12 five-minute, 4 fifteen-minute and 1 hourly candle.
+      expect(got.get(`${Date.UTC(2025, 8, 1, 12)} BTCUSDT 5m`)).toBe(12);
+      expect(got.get(`${Date.UTC(2025, 8, 1, 12)} ETHUSDT 15m`)).toBe(4);
+    });
+
+    it('the stacked probabilities of every bucket add up to 1', () => {
+      for (const symbol of FIXTURE_SYMBOLS) {
+        const frame = [...frames].find(
+          ([w]) => w.includes('regime probabilities') && w.includes(`[${symbol}]`),
+        )![1];
+        expect(frame.rows.length).toBeGreaterThan(0);
+        for (const row of frame.rows) {
+          const sum = row.slice(1).reduce((a, v) => a + Number(v), 0);
+          expect(sum).toBeCloseTo(1, 9);
+        }
+      }
+    });
+
+    it('event panels count the listed symbols and symbol-less events, never other symbols', () => {
+      const listed = new Set<string>(FIXTURE_SYMBOLS);
+      const kept = fixture.events.filter(
+        (e) => inRange(e.ts) && (e.symbol === undefined || listed.has(e.symbol)),
+      );
+      const expected = new Map<string, { events: number; items: number; last: number }>();
+      for (const e of kept) {
+        const key = `${e.service} ${e.kind}`;
+        const agg = expected.get(key) ?? { events: 0, items: 0, last: 0 };
+        expected.set(key, {
+          events: agg.events + 1,
+          items: agg.items + e.count,
+          last: Math.max(agg.last, e.ts),
+        });
+      }
+      const got = new Map(
+        records(frameOf('Events in the range by service and kind')).map((r) => [
+          `${r.service} ${r.kind}`,
+          { events: Number(r.events), items: Number(r.items), last: parseTimestamp(r.last_seen!) },
+        ]),
+      );
+      expect(got).toEqual(expected);
+      const latest = records(frameOf('Latest pipeline events'));
+      expect(latest.some((r) => r.symbol === UNLISTED_SYMBOL)).toBe(false);
+      expect(latest.some((r) => r.symbol === null)).toBe(true);
+      expect(latest).toHaveLength(Math.min(200, kept.length));
+    });
+  });
+});

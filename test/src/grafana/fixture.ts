@@ -1,0 +1,131 @@
+import type { Interval, Kline } from '@regime/candles';
+import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { type PipelineEvent, type PredictionRow, REGIME_IDS, type RegimeId } from '@regime/questdb';
+
+/**
+ * What the dashboards are run against: two days of real BTCUSDT and ETHUSDT candles from ../shared
+ * (5m, 15m, 1h; the newest candle of each series left in progress), official predictions every
+ * 5 minutes and live ones every minute (seeded pseudo-random regimes that persist and change), and
+ * pipeline events of every kind, some without a symbol and some for a symbol with no candles.
+ */
+
+export const FIXTURE_FROM = Date.UTC(2025, 8, 1);
+export const FIXTURE_TO = Date.UTC(2025, 8, 3);
+export const FIXTURE_SYMBOLS = ['BTCUSDT', 'ETHUSDT'] as const;
+/** Has events but no candles: the symbol variable never offers it, so the dashboards must skip it. */
+export const UNLISTED_SYMBOL = 'XRPUSDT';
+const INTERVALS: Interval[] = ['5m', '15m', '1h'];
+const MINUTE = 60_000;
+
+export interface Fixture {
+  klines: Kline[];
+  predictions: PredictionRow[];
+  events: PipelineEvent[];
+}
+
+/** mulberry32: small, seeded, good enough to make varied but reproducible data. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function prediction(
+  rand: () => number,
+  ts: number,
+  symbol: string,
+  mode: 'official' | 'live',
+  regime: RegimeId,
+  latencyMs: number,
+): PredictionRow {
+  const weights = REGIME_IDS.map((id) => (id === regime ? 0.4 + rand() * 0.5 : 0.02 + rand() * 0.18));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const probabilities = Object.fromEntries(REGIME_IDS.map((id, i) => [id, weights[i]! / total])) as Record<
+    RegimeId,
+    number
+  >;
+  return {
+    ts,
+    symbol,
+    mode,
+    regime,
+    confidence: probabilities[regime],
+    probabilities,
+    modelVersion: 'fixture-1',
+    latencyMs,
+    createdAt: ts + Math.max(0, Math.round(latencyMs)),
+  };
+}
+
+function predictions(symbol: string, seed: number): PredictionRow[] {
+  const rand = random(seed);
+  const pick = () => REGIME_IDS[Math.floor(rand() * REGIME_IDS.length)]!;
+  const rows: PredictionRow[] = [];
+  let official = pick();
+  for (let ts = FIXTURE_FROM + 5 * MINUTE; ts <= FIXTURE_TO; ts += 5 * MINUTE) {
+    if (rand() < 0.12) official = pick();
+    rows.push(prediction(rand, ts, symbol, 'official', official, 200 + rand() * 2500));
+    for (let minute = 1; minute <= 5 && ts + minute * MINUTE <= FIXTURE_TO; minute++) {
+      const live = rand() < 0.2 ? pick() : official;
+      rows.push(prediction(rand, ts + minute * MINUTE, symbol, 'live', live, 50 + rand() * 300));
+    }
+  }
+  // A clock-skewed row: the latency panel's percentile must survive a negative latency.
+  rows[10]!.latencyMs = -3;
+  return rows;
+}
+
+function events(): PipelineEvent[] {
+  const kinds = ['gap', 'gap_filled', 'rejected', 'reconnect', 'missed_job', 'job_failed'];
+  const services: Record<string, string[]> = {
+    gap: ['collector', 'backfill'],
+    gap_filled: ['collector', 'backfill'],
+    rejected: ['collector'],
+    reconnect: ['collector'],
+    missed_job: ['predictor'],
+    job_failed: ['predictor'],
+  };
+  const symbols = ['BTCUSDT', 'ETHUSDT', undefined, UNLISTED_SYMBOL, 'BTCUSDT'];
+  const out: PipelineEvent[] = [];
+  let i = 0;
+  for (let ts = FIXTURE_FROM + 7 * MINUTE; ts < FIXTURE_TO; ts += 13 * MINUTE, i++) {
+    const kind = kinds[i % kinds.length]!;
+    const kindServices = services[kind]!;
+    const symbol = symbols[i % symbols.length];
+    out.push({
+      ts,
+      service: kindServices[Math.floor(i / kinds.length) % kindServices.length]!,
+      kind,
+      ...(symbol === undefined ? {} : { symbol, interval: '5m' }),
+      count: 1 + (i % 5),
+      detail: `fixture event ${i}: ${kind}`,
+    });
+  }
+  return out;
+}
+
+export function buildFixture(): Fixture {
+  const klines: Kline[] = [];
+  for (const symbol of FIXTURE_SYMBOLS) {
+    for (const interval of INTERVALS) {
+      const candles = readKlineFiles(sharedKlinesDir(), symbol, interval, {
+        from: FIXTURE_FROM,
+        to: FIXTURE_TO,
+      });
+      if (candles.length === 0) throw new Error(`no ${symbol} ${interval} candles in ${sharedKlinesDir()}`);
+      const series = candles.map((c) => ({ ...c, symbol, interval }));
+      series[series.length - 1]!.closed = false;
+      klines.push(...series);
+    }
+  }
+  return {
+    klines,
+    predictions: FIXTURE_SYMBOLS.flatMap((symbol, i) => predictions(symbol, 42 + i)),
+    events: events(),
+  };
+}
