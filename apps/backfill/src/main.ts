@@ -4,7 +4,7 @@ import { createLogger, loadConfig } from '@regime/service';
 import { runBackfill } from './backfill.ts';
 import { backfillCommand, resolveRun } from './cli.ts';
 import { configSchema } from './config.ts';
-import { barProgress, logProgress } from './progress.ts';
+import { barProgress, lineProgress } from './progress.ts';
 import { questdbStore } from './store.ts';
 import { formatSummary } from './summary.ts';
 
@@ -15,7 +15,7 @@ const logger = createLogger('backfill');
 async function main(): Promise<boolean> {
   const run = resolveRun(command.opts(), loadConfig(configSchema));
   const db = await QuestDb.connect({ httpUrl: run.questdbHttp, pgUrl: run.questdbPgUrl });
-  const progress = process.stdout.isTTY ? barProgress() : logProgress(logger);
+  const progress = process.stdout.isTTY ? barProgress() : lineProgress();
   try {
     await db.ensureSchema();
     const summary = await runBackfill(run, {

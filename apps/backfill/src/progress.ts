@@ -1,4 +1,3 @@
-import type { Logger } from '@regime/service';
 import cliProgress from 'cli-progress';
 import type { BackfillProgress, SeriesSummary } from './backfill.ts';
 
@@ -14,6 +13,7 @@ export function barProgress(): BackfillProgress & { stop(): void } {
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
+  let stopped = false;
   return {
     seriesStarted(series, total) {
       // An empty bar would show 0/0 as NaN%; 1 of 1 reads as done.
@@ -32,18 +32,21 @@ export function barProgress(): BackfillProgress & { stop(): void } {
       else bar.update({ status: 'FAILED' });
     },
     stop() {
+      // Stopping twice would redraw the bars over whatever was printed after the first stop.
+      if (stopped) return;
+      stopped = true;
       multibar.stop();
     },
   };
 }
 
-/** Plain log lines (start, every 20 %, end) when stdout is not a terminal, e.g. in CI or a container. */
-export function logProgress(logger: Logger): BackfillProgress & { stop(): void } {
+/** Plain text lines (start, every 20 %, end) when stdout is not a terminal, e.g. in CI or a container. */
+export function lineProgress(print: (line: string) => void = console.log): BackfillProgress & { stop(): void } {
   const state = new Map<string, { total: number; reported: number }>();
   return {
     seriesStarted(series, total) {
       state.set(series, { total, reported: 0 });
-      logger.info({ series, candles: total }, `${series}: ${total} candles to fetch`);
+      print(`${series}: ${total === 0 ? 'everything already stored' : `${total} candles to fetch`}`);
     },
     seriesAdvanced(series, done) {
       const s = state.get(series);
@@ -51,15 +54,15 @@ export function logProgress(logger: Logger): BackfillProgress & { stop(): void }
       const percent = Math.floor((done / s.total) * 5) * 20;
       if (percent > s.reported && percent < 100) {
         s.reported = percent;
-        logger.info({ series, done, total: s.total }, `${series}: ${percent}% (${done}/${s.total})`);
+        print(`${series}: ${percent}% (${done}/${s.total})`);
       }
     },
     seriesFinished(series, summary: SeriesSummary) {
-      if (summary.error === undefined) {
-        logger.info({ series, written: summary.written, gaps: summary.gaps.length }, `${series}: done`);
-      } else {
-        logger.error({ series, error: summary.error }, `${series}: failed`);
-      }
+      print(
+        summary.error === undefined
+          ? `${series}: done, ${summary.written} rows written`
+          : `${series}: FAILED: ${summary.error}`,
+      );
     },
     stop() {},
   };

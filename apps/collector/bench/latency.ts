@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { KlineStream } from '@regime/binance';
-import { closesAt, type Interval, type Kline } from '@regime/candles';
+import type { Interval, Kline } from '@regime/candles';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
