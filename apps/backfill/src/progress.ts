@@ -41,7 +41,9 @@ export function barProgress(): BackfillProgress & { stop(): void } {
 }
 
 /** Plain text lines (start, every 20 %, end) when stdout is not a terminal, e.g. in CI or a container. */
-export function lineProgress(print: (line: string) => void = console.log): BackfillProgress & { stop(): void } {
+export function lineProgress(
+  print: (line: string) => void = console.log,
+): BackfillProgress & { stop(): void } {
   const state = new Map<string, { total: number; reported: number }>();
   return {
     seriesStarted(series, total) {
