@@ -13,6 +13,7 @@ export interface RawCliOptions {
   symbols?: string;
   intervals?: string;
   updateEveryMs: string;
+  weightLimit: string;
   dropEvery?: string;
   rateLimitEvery?: string;
   retryAfter: string;
@@ -69,6 +70,7 @@ const schema = z.object({
   ).optional(),
   intervals: list('--intervals', (s): s is Interval => isInterval(s), INTERVALS.join(', ')).optional(),
   updateEveryMs: positive('--update-every-ms'),
+  weightLimit: positive('--weight-limit'),
   dropEvery: positive('--drop-every').optional(),
   rateLimitEvery: z.coerce
     .number()
@@ -103,6 +105,7 @@ export function replayOptionsFromCli(raw: RawCliOptions): ReplayOptions {
     symbols: o.symbols,
     intervals: o.intervals,
     updateEveryMs: o.updateEveryMs,
+    weightLimit1m: o.weightLimit,
     faults: {
       dropConnectionsEverySec: o.dropEvery,
       rateLimitEveryN: o.rateLimitEvery,

@@ -40,6 +40,8 @@ export interface ReplayContext {
   intervals: readonly Interval[];
   /** Exclusive upper bound on open time of anything served. */
   to: number;
+  /** REST weight per wall minute before 429s. */
+  weightLimit1m: number;
   faults: ReplayFaults;
   stats: ReplayStats;
   logger: Logger;

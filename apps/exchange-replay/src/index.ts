@@ -33,6 +33,8 @@ export interface ReplayOptions {
   faults?: ReplayFaults;
   /** Virtual ms between in-progress kline updates of a stream (default 2000, as Binance). */
   updateEveryMs?: number;
+  /** REST request weight allowed per wall minute before 429s (default 6000, as Binance). */
+  weightLimit1m?: number;
   /** Wall ms between WebSocket pings (default 20000, as Binance). */
   pingIntervalMs?: number;
   /** Default: a logger named exchange-replay, at warn unless LOG_LEVEL says otherwise. */
@@ -96,6 +98,7 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
     clock,
     intervals,
     to: opts.to ?? Number.POSITIVE_INFINITY,
+    weightLimit1m: opts.weightLimit1m ?? 6000,
     faults: opts.faults ?? {},
     stats,
     logger,

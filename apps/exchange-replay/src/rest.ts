@@ -3,8 +3,7 @@ import { type Candle, candleOpenAt, closesAt, type Interval, isInterval } from '
 import { errors, restRow } from './binance-format.ts';
 import type { ReplayContext } from './context.ts';
 
-/** Binance's request weight limit per IP and minute, and the weights of the endpoints served. */
-const WEIGHT_LIMIT_1M = 6000;
+/** Binance's weights of the endpoints served. */
 const WEIGHTS: Record<string, number> = {
   '/api/v3/ping': 1,
   '/api/v3/time': 1,
@@ -57,7 +56,7 @@ export function createRestHandler(ctx: ReplayContext): (req: IncomingMessage, re
     usedWeight += weight;
     const every = ctx.faults.rateLimitEveryN;
     const injected = every !== undefined && every > 0 && ctx.stats.restRequests % every === 0;
-    if (injected || usedWeight > WEIGHT_LIMIT_1M) {
+    if (injected || usedWeight > ctx.weightLimit1m) {
       ctx.stats.rateLimited++;
       const retryAfter = injected
         ? (ctx.faults.retryAfterSec ?? 1)
@@ -93,7 +92,7 @@ function exchangeInfo(ctx: ReplayContext): unknown {
     timezone: 'UTC',
     serverTime: ctx.clock.now(),
     rateLimits: [
-      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: WEIGHT_LIMIT_1M },
+      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: ctx.weightLimit1m },
     ],
     exchangeFilters: [],
     symbols: ctx.store.symbols.map((symbol) => {

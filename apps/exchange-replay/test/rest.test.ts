@@ -159,4 +159,28 @@ describe.skipIf(!shared)('replay REST faults', () => {
       await ex.close();
     }
   });
+
+  it('answers 429 with Retry-After until the next minute once the weight limit is spent', async () => {
+    // the weight is counted per wall minute: do not straddle a minute boundary
+    const msLeft = 60_000 - (Date.now() % 60_000);
+    if (msLeft < 3000) await new Promise((resolve) => setTimeout(resolve, msLeft + 50));
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: FROM,
+      speed: 1,
+      weightLimit1m: 5,
+    });
+    try {
+      const used: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${ex.restUrl}/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1`);
+        used.push(`${res.status}:${res.headers.get('x-mbx-used-weight-1m')}`);
+        if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      }
+      expect(used).toEqual(['200:2', '200:4', '429:6', '429:8', '429:10']);
+      expect(ex.stats.rateLimited).toBe(3);
+    } finally {
+      await ex.close();
+    }
+  });
 });

@@ -90,9 +90,13 @@ export class BinanceRest {
    */
   async klines(q: KlinesQuery): Promise<Candle[]> {
     if (!isValidSymbol(q.symbol)) throw new Error(`invalid symbol "${q.symbol}": expected e.g. BTCUSDT`);
-    const mayReachPresent =
-      q.endTime === undefined || closeTimeOf(q.interval, q.endTime) >= this.serverTimeFloor;
-    if (mayReachPresent) await this.serverTime();
+    // The newest open time this page can hold: endTime, or limit candles after startTime.
+    const byLimit =
+      q.startTime === undefined
+        ? Number.POSITIVE_INFINITY
+        : q.startTime + ((q.limit ?? 500) - 1) * INTERVAL_MS[q.interval];
+    const newestOpen = Math.min(q.endTime ?? Number.POSITIVE_INFINITY, byLimit);
+    if (closeTimeOf(q.interval, newestOpen) >= this.serverTimeFloor) await this.serverTime();
     const asOf = this.serverTimeFloor;
     const params: Record<string, string> = { symbol: q.symbol, interval: q.interval };
     if (q.startTime !== undefined) params.startTime = String(q.startTime);
