@@ -2,6 +2,7 @@
  * Speed of the three paths the system uses. Prints numbers; never fails on them.
  *   npm run bench -w @regime/features
  */
+import os from 'node:os';
 import { type Candle, INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import {
@@ -64,49 +65,61 @@ function load(): { history: CandleHistory; source: string } {
   };
 }
 
-/** Median wall time of `runs` calls, after `warm` unmeasured calls (JIT). */
+/**
+ * Median wall time (ms) of `runs` calls, after `warm` unmeasured calls (JIT). The machine is shared,
+ * so the CPU time of the process over the same calls is printed too (less sensitive to other load).
+ */
 function median(runs: number, warm: number, fn: () => void): number {
   for (let i = 0; i < warm; i++) fn();
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
+  lastCpuMs = cpus[Math.floor(cpus.length / 2)]!;
   return times[Math.floor(times.length / 2)]!;
 }
-
-/** Median of what `fn` reports (ms of its timed part). */
-function medianTimed(runs: number, warm: number, fn: () => number): number {
-  for (let i = 0; i < warm; i++) fn();
-  const times = Array.from({ length: runs }, fn).sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
+let lastCpuMs = 0;
+const cpu = (scale = 1, digits = 2) => `(cpu ${(lastCpuMs * scale).toFixed(digits)})`;
 
 const { history, source } = load();
 const counts = WINDOW_INTERVALS.map((i) => `${history[i].length} ${i}`).join(', ');
-console.log(`@regime/features bench — ${source}, 45 days: ${counts}`);
+console.log(
+  `@regime/features bench — ${source}, 45 days: ${counts}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+);
 
 // 1. Batch: the 12 features of every candle of the three intervals.
 const batchMs = median(15, 3, () => {
   for (const interval of WINDOW_INTERVALS) featureSeries(history[interval], interval);
 });
-console.log(`batch features, 45 days × 3 intervals:   ${batchMs.toFixed(2)} ms   (target < 50 ms)`);
+console.log(`batch features, 45 days × 3 intervals:   ${batchMs.toFixed(2)} ms ${cpu()}  (target < 50 ms)`);
 
 // 2. One incremental update (and one peek) on a warmed-up 5m stream: mean over the rest of the stream.
 const warmup = history['5m'].slice(0, 2000);
 const rest = history['5m'].slice(2000);
 const out = new Float64Array(12);
-let engine = new IncrementalFeatures('5m');
-const updateMs = medianTimed(9, 2, () => {
-  engine = new IncrementalFeatures('5m');
-  for (const c of warmup) engine.update(c, out);
-  const t0 = performance.now();
-  for (const c of rest) engine.update(c, out);
-  return performance.now() - t0;
+const engines = Array.from({ length: 11 }, () => {
+  const e = new IncrementalFeatures('5m');
+  for (const c of warmup) e.update(c, out);
+  return e;
 });
-const updateUs = (updateMs * 1000) / rest.length;
+let used = 0;
+const updateUs =
+  (median(9, 2, () => {
+    const e = engines[used++]!;
+    for (const c of rest) e.update(c, out);
+  }) *
+    1000) /
+  rest.length;
+const updateCpu = cpu(1000 / rest.length);
+const engine = engines[0]!;
 const next = { ...rest[0]!, openTime: engine.lastOpen + 300_000, closeTime: engine.lastOpen + 599_999 };
 const peekUs =
   (median(9, 2, () => {
@@ -115,7 +128,7 @@ const peekUs =
     1000) /
   10_000;
 console.log(
-  `one incremental update (12 features):    ${updateUs.toFixed(2)} µs   (target < 20 µs); one peek ${peekUs.toFixed(2)} µs`,
+  `one incremental update (12 features):    ${updateUs.toFixed(2)} µs ${updateCpu}  (target < 20 µs); one peek ${peekUs.toFixed(2)} µs ${cpu(0.1)}`,
 );
 
 // 3. One 64 × 36 window as of T, from exactly the candles the predictor reads (warmupCandles()).
@@ -128,7 +141,7 @@ const slice: CandleHistory = {
 };
 const windowUs = median(200, 50, () => featureWindow(slice, T)) * 1000;
 console.log(
-  `one 64 × 36 window as of T:               ${windowUs.toFixed(0)} µs   (target < 2000 µs; history = warmupCandles() = ${JSON.stringify(need)})`,
+  `one 64 × 36 window as of T:               ${windowUs.toFixed(0)} µs ${cpu(1000, 0)}  (target < 2000 µs; history = warmupCandles() = ${JSON.stringify(need)})`,
 );
 
 // 4. Training path: many windows in one pass.

@@ -73,3 +73,30 @@ export function aggregateCandles(candles: readonly Candle[], interval: Interval)
   }
   return out;
 }
+
+/**
+ * Every complete period of `interval` found in an ascending series of smaller candles (e.g. 15m and
+ * 1h from 5m, where the 15m/1h files do not reach back far enough). A period with any part missing
+ * is left out, so it shows up as a gap later instead of as a wrong candle.
+ */
+export function aggregateSeries(candles: readonly Candle[], interval: Interval): Candle[] {
+  const out: Candle[] = [];
+  const periodMs = INTERVAL_MS[interval];
+  let i = 0;
+  while (i < candles.length) {
+    const first = candles[i]!;
+    const part = first.closeTime - first.openTime + 1;
+    const per = periodMs / part;
+    const periodOpen = candleOpenAt(interval, first.openTime);
+    let j = i;
+    while (j < candles.length && candleOpenAt(interval, candles[j]!.openTime) === periodOpen) j++;
+    const group = candles.slice(i, j);
+    const complete =
+      Number.isInteger(per) &&
+      group.length === per &&
+      group.every((c, k) => c.openTime === periodOpen + k * part && c.closed !== false);
+    if (complete) out.push(aggregateCandles(group, interval));
+    i = j;
+  }
+  return out;
+}

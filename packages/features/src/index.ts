@@ -1,4 +1,4 @@
-export { aggregateCandles } from './aggregate.ts';
+export { aggregateCandles, aggregateSeries } from './aggregate.ts';
 export { IncrementalFeatures } from './engine.ts';
 export { FeatureError, type FeatureErrorCode, type FeatureErrorDetails } from './errors.ts';
 export { Adx, type AdxSeries, adx } from './indicators/adx.ts';
