@@ -34,6 +34,12 @@ export class CandleBook {
     return 'write';
   }
 
+  /** A closed candle already in QuestDB (read at start-up): later in-progress states of it are stale. */
+  stored(stream: { symbol: string; interval: Interval }, openTime: number): void {
+    const s = this.state(stream);
+    if (s.lastClosed === undefined || openTime > s.lastClosed) s.lastClosed = openTime;
+  }
+
   /** An in-progress state: kept (replacing an older one) unless its candle has already closed. */
   live(k: Kline): 'kept' | 'stale' {
     const s = this.state(k);
@@ -73,7 +79,7 @@ export class CandleBook {
     );
   }
 
-  private state(k: Kline): StreamState {
+  private state(k: { symbol: string; interval: Interval }): StreamState {
     const key = streamKey(k);
     let s = this.streams.get(key);
     if (!s) {

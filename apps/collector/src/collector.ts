@@ -115,6 +115,7 @@ export class Collector {
     for (const symbol of this.opts.symbols) {
       for (const interval of this.opts.intervals) {
         const latest = await db.latestOpenTime(symbol, interval, { closedOnly: true });
+        if (latest !== undefined) this.book.stored({ symbol, interval }, latest);
         starts.push({
           symbol,
           interval,

@@ -88,4 +88,12 @@ describe('CandleBook', () => {
         .sort(),
     ).toEqual([102, 301]);
   });
+
+  it('treats a candle stored before start-up as closed', () => {
+    const book = new CandleBook();
+    book.stored({ symbol: 'BTCUSDT', interval: '5m' }, T0 + 4 * INTERVAL_MS['5m']);
+    expect(book.live(kline(4, false))).toBe('stale');
+    expect(book.live(kline(5, false))).toBe('kept');
+    expect(book.closed(kline(4, true))).toBe('duplicate');
+  });
 });
