@@ -36,6 +36,8 @@ export interface BatchWindowOptions {
   steps?: number;
   /** 'throw' (default): the first FeatureError aborts. 'skip': as-of instants whose window fails are left out. */
   onError?: 'throw' | 'skip';
+  /** With onError 'skip': told about each left-out instant and why (the error featureWindow would throw). */
+  onSkip?: (asOf: number, error: FeatureError) => void;
 }
 
 export interface FeatureWindow {
@@ -271,7 +273,10 @@ export function featureWindows(
     try {
       idx = checkPlan(plan, series);
     } catch (error) {
-      if (skip && error instanceof FeatureError) continue;
+      if (skip && error instanceof FeatureError) {
+        options.onSkip?.(asOf, error);
+        continue;
+      }
       throw error;
     }
     let partialRow: Float64Array | undefined;

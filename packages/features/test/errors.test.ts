@@ -98,8 +98,16 @@ describe('FeatureError', () => {
     const gappy = without(history, '5m', [hole]);
     const asOfs = [T - DAY, T, T + 5 * MIN, T + 2 * DAY];
     expect(() => featureWindows(gappy, asOfs)).toThrow(FeatureError);
-    const windows = featureWindows(gappy, asOfs, { onError: 'skip' });
+    const skipped: [number, string, number[] | undefined][] = [];
+    const windows = featureWindows(gappy, asOfs, {
+      onError: 'skip',
+      onSkip: (asOf, error) => skipped.push([asOf, error.code, error.missing]),
+    });
     expect(windows.map((w) => w.asOf)).toEqual([T - DAY, T + 2 * DAY]);
+    expect(skipped).toEqual([
+      [T, 'gap', [hole]],
+      [T + 5 * MIN, 'gap', [hole]],
+    ]);
     for (const w of windows) expect(w).toEqual(featureWindow(gappy, w.asOf));
   });
 });
