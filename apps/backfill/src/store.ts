@@ -7,6 +7,9 @@ import type { OpenTimeRange } from './plan.ts';
 export function questdbStore(db: QuestDb): BackfillStore {
   return {
     async storedOpenTimes(symbol: string, interval: Interval, range: OpenTimeRange) {
+      // Acknowledged writes become visible once QuestDB has applied its WAL: wait, or a run started
+      // right after another would not see what that one wrote and fetch it again.
+      await db.waitForWal();
       // Only closed candles count as stored: an in-progress row from the collector is fetched again.
       const rows = await db.query<{ ts: number }>(
         `SELECT ts FROM ${db.tables.klines}
