@@ -374,6 +374,8 @@ describe('Dockerfile and .dockerignore', () => {
       'package-lock.json',
       'tsconfig.base.json',
       'packages/questdb/src/index.ts',
+      // The shipped model the predictor loads by default.
+      'packages/model/artifacts/default/metadata.json',
     ]) {
       expect(isDockerIgnored(path, dockerignore), path).toBe(false);
     }

@@ -232,7 +232,8 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await db.writePredictions(fixture.predictions);
     await db.writeEvents(fixture.events);
     await db.waitForWal();
-    client = new pg.Client({ connectionString: config.pgUrl });
+    // Grafana reads as QuestDB's read-only user; GRAFANA_READER_PG_URL runs the dashboards as one.
+    client = new pg.Client({ connectionString: process.env.GRAFANA_READER_PG_URL ?? config.pgUrl });
     await client.connect();
     const variable = dashboards[0]!.dashboard.templating.list[0]!;
     symbolOptions = (await runQuery(client, withTables(variableSql(variable), tables))).rows.map(
