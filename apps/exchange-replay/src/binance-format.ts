@@ -113,6 +113,10 @@ export const errors = {
     code: -1003,
     msg: 'Too many requests; current limit of IP is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.',
   },
+  overloaded: {
+    code: -1008,
+    msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.',
+  },
   mandatory: (param: string) => ({
     code: -1102,
     msg: `Mandatory parameter '${param}' was not sent, was empty/null, or malformed.`,

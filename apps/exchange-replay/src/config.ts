@@ -18,6 +18,7 @@ export interface RawCliOptions {
   rateLimitEvery?: string;
   retryAfter: string;
   malformedEvery?: string;
+  serverErrorEvery?: string;
   delayMs?: string;
 }
 
@@ -83,6 +84,11 @@ const schema = z.object({
     .int()
     .positive({ message: '--malformed-every must be a positive integer' })
     .optional(),
+  serverErrorEvery: z.coerce
+    .number()
+    .int()
+    .positive({ message: '--server-error-every must be a positive integer' })
+    .optional(),
   delayMs: z.coerce.number().min(0, { message: '--delay-ms must be >= 0' }).optional(),
 });
 
@@ -111,6 +117,7 @@ export function replayOptionsFromCli(raw: RawCliOptions): ReplayOptions {
       rateLimitEveryN: o.rateLimitEvery,
       retryAfterSec: o.rateLimitEvery === undefined ? undefined : o.retryAfter,
       malformedEveryN: o.malformedEvery,
+      serverErrorEveryN: o.serverErrorEvery,
       delayMs: o.delayMs,
     },
   };

@@ -11,6 +11,8 @@ export interface ReplayFaults {
   rateLimitEveryN?: number;
   /** Retry-After seconds sent with injected 429s (default 1). */
   retryAfterSec?: number;
+  /** Answer every Nth REST request with 503 (Binance's "server overloaded"), counted apart from 429s. */
+  serverErrorEveryN?: number;
   /** After every Nth WebSocket message on a connection, send one extra malformed message. */
   malformedEveryN?: number;
   /** Delay every WebSocket message by this many wall ms. */
@@ -21,6 +23,8 @@ export interface ReplayStats {
   restRequests: number;
   /** 429 answers: injected by the fault flag or earned by exceeding the weight limit. */
   rateLimited: number;
+  /** 503 answers injected by the serverErrorEveryN fault. */
+  serverErrors: number;
   wsConnections: number;
   wsOpen: number;
   wsMessages: number;

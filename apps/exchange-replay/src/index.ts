@@ -83,6 +83,7 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
   const stats: ReplayStats = {
     restRequests: 0,
     rateLimited: 0,
+    serverErrors: 0,
     wsConnections: 0,
     wsOpen: 0,
     wsMessages: 0,

@@ -23,6 +23,7 @@ const program = new Command('exchange-replay')
   .option('--rate-limit-every <n>', 'fault: answer every Nth REST request with 429 + Retry-After')
   .option('--retry-after <s>', 'Retry-After seconds sent with injected 429s', '1')
   .option('--malformed-every <n>', 'fault: after every Nth WebSocket message send one malformed message')
+  .option('--server-error-every <n>', 'fault: answer every Nth REST request with 503')
   .option('--delay-ms <ms>', 'fault: delay every WebSocket message by MS wall ms')
   .addHelpText(
     'after',

@@ -64,6 +64,11 @@ export function createRestHandler(ctx: ReplayContext): (req: IncomingMessage, re
       ctx.logger.debug({ path: url.pathname, injected, retryAfter }, 'answering 429');
       return send(res, 429, errors.tooManyRequests, { 'retry-after': String(retryAfter) });
     }
+    const errorEvery = ctx.faults.serverErrorEveryN;
+    if (errorEvery !== undefined && errorEvery > 0 && ctx.stats.restRequests % errorEvery === 0) {
+      ctx.stats.serverErrors++;
+      return send(res, 503, errors.overloaded);
+    }
     try {
       send(res, 200, answer(ctx, url));
     } catch (error) {

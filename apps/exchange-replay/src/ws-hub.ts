@@ -203,6 +203,17 @@ export class WsHub {
   }
 
   private tick(): void {
+    try {
+      this.advance();
+    } catch (error) {
+      // A broken data file must not kill the server: log it and keep the clock running.
+      this.ctx.logger.error({ err: error }, 'replay tick failed');
+      this.schedule(MAX_TICK_MS);
+    }
+  }
+
+  /** Sends what the virtual clock has made due, then schedules the next tick. */
+  private advance(): void {
     const { clock, store, partials, to } = this.ctx;
     const now = clock.now();
     let nextDue = Number.POSITIVE_INFINITY;

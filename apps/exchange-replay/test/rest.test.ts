@@ -160,6 +160,23 @@ describe.skipIf(!shared)('replay REST faults', () => {
     }
   });
 
+  it('answers every Nth request with 503 when asked to', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: FROM,
+      speed: 1,
+      faults: { serverErrorEveryN: 2 },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${ex.restUrl}/api/v3/ping`)).status);
+      expect(statuses).toEqual([200, 503, 200, 503]);
+      expect(ex.stats.serverErrors).toBe(2);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('answers 429 with Retry-After until the next minute once the weight limit is spent', async () => {
     // the weight is counted per wall minute: do not straddle a minute boundary
     const msLeft = 60_000 - (Date.now() % 60_000);

@@ -189,7 +189,16 @@ export class BinanceRest {
       }
       const used = Number(response.headers.get('x-mbx-used-weight-1m'));
       if (Number.isFinite(used) && response.headers.has('x-mbx-used-weight-1m')) this.pacer.observe(used);
-      if (response.ok) return response.json();
+      if (response.ok) {
+        const text = await response.text();
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new Error(
+            `GET ${path}: HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+          );
+        }
+      }
       const text = await response.text();
       if (RATE_LIMITED.has(response.status)) {
         this.stats.rateLimited++;

@@ -135,6 +135,8 @@ class StreamConnection {
   private readonly pingTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private firstOpen: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** Why the current socket is closing, for the 'disconnected' event and the log. */
+  private closedReason = 'connection closed';
 
   constructor(
     private readonly owner: KlineStream,
@@ -180,7 +182,7 @@ class StreamConnection {
     const log = this.owner.opts.logger;
     const ws = new WebSocket(this.url, { handshakeTimeout: this.pingTimeoutMs });
     this.ws = ws;
-    let closedReason = 'connection closed';
+    this.closedReason = 'connection closed';
     ws.on('open', () => {
       this.attempt = 0;
       this.feedWatchdog(ws);
@@ -205,7 +207,7 @@ class StreamConnection {
     });
     ws.on('ping', () => this.feedWatchdog(ws));
     ws.on('error', (error) => {
-      closedReason = error.message;
+      this.closedReason = error.message;
       log?.warn({ err: error.message }, 'kline stream error');
     });
     ws.on('close', (code, reason) => {
@@ -213,7 +215,7 @@ class StreamConnection {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.stopped) return;
-      const why = `${closedReason} (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`;
+      const why = `${this.closedReason} (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`;
       if (this.downSince === undefined) {
         this.downSince = Date.now();
         this.lastClosedAtDrop = this.owner.snapshotLastClosed(this.refs);
@@ -229,6 +231,7 @@ class StreamConnection {
   private feedWatchdog(ws: WebSocket): void {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
+      this.closedReason = `no message or ping for ${this.pingTimeoutMs} ms`;
       this.owner.opts.logger?.warn(
         { timeoutMs: this.pingTimeoutMs },
         'no message or ping: terminating dead connection',

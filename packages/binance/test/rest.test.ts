@@ -117,6 +117,27 @@ describe.skipIf(!shared)('BinanceRest retries', () => {
     }
   });
 
+  it('retries 5xx answers with backoff', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: NOW,
+      speed: 1,
+      faults: { serverErrorEveryN: 2 },
+    });
+    try {
+      const rest = new BinanceRest({ baseUrl: ex.restUrl, backoff: fast });
+      const from = Date.UTC(2024, 0, 1);
+      const to = Date.UTC(2024, 0, 2);
+      const { candles } = await collect(rest.klinesBetween('BTCUSDT', '1h', from, to));
+      expect(candles).toEqual(readKlineFiles(sharedKlinesDir(), 'BTCUSDT', '1h', { from, to }));
+      expect(ex.stats.serverErrors).toBeGreaterThanOrEqual(1);
+      expect(rest.stats.retries).toBe(ex.stats.serverErrors);
+      expect(rest.stats.rateLimited).toBe(0);
+    } finally {
+      await ex.close();
+    }
+  });
+
   it('gives up after maxRetries with a clear error', async () => {
     const ex = await startReplayExchange({
       dataDir: sharedKlinesDir(),

@@ -166,9 +166,12 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
       pingTimeoutMs: 300,
       reconnect: fastReconnect,
     });
+    const reasons: string[] = [];
+    stream.on('disconnected', (reason) => reasons.push(reason));
     try {
       await stream.start();
       await waitFor(() => stream.stats.reconnects >= 2, 5_000, 'two reconnects');
+      expect(reasons[0]).toMatch(/^no message or ping for 300 ms/);
       expect(ex.stats.wsConnections).toBeGreaterThanOrEqual(3);
     } finally {
       await stream.stop();
