@@ -11,16 +11,21 @@
  * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under 100 symbol names, in
  * unique tables and a unique queue, dropped at the end. Model: MODEL_DIR or the shipped model.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { warmupCandles } from '@regime/features';
+import { defaultModelDir } from '@regime/model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { FEATURE_INTERVALS, type FeatureInterval } from '../src/inputs.ts';
 import { startPredictor } from '../src/predictor.ts';
+import { createTinyModel } from '../test/tiny-model.ts';
 
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `BENCH${String(i).padStart(3, '0')}USDT`);
 const STEP = INTERVAL_MS['5m'];
@@ -63,14 +68,27 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+/** MODEL_DIR, else the shipped model, else (before one is trained) a small untrained one of the same shape. */
+async function modelDir(): Promise<{ dir: string; cleanup: () => void }> {
+  if (process.env.MODEL_DIR) return { dir: process.env.MODEL_DIR, cleanup: () => {} };
+  if (existsSync(join(defaultModelDir(), 'metadata.json')))
+    return { dir: defaultModelDir(), cleanup: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'predictor-bench-model-'));
+  await createTinyModel(dir);
+  console.log(
+    'note: no shipped model yet; benchmarking an untrained model of the same input shape (8 LSTM units)',
+  );
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 async function main(): Promise<void> {
   const tables = uniqueTableNames('bench');
-  const lastInstant = T0 + (THROUGHPUT_INSTANTS + LATENCY_SAMPLES + 1) * STEP;
-  // Latency samples avoid 15-minute boundaries, so only a 5m candle closes at each of them.
-  const latencyInstants: number[] = [];
-  for (let t = T0 + THROUGHPUT_INSTANTS * STEP; latencyInstants.length < LATENCY_SAMPLES; t += STEP) {
-    if (t % INTERVAL_MS['15m'] !== 0) latencyInstants.push(t);
-  }
+  const model = await modelDir();
+  const latencyInstants = Array.from(
+    { length: LATENCY_SAMPLES },
+    (_, k) => T0 + (THROUGHPUT_INSTANTS + k) * STEP,
+  );
+  const lastInstant = latencyInstants.at(-1)!;
   const config = loadPredictorConfig({
     ...process.env,
     SYMBOLS: SYMBOLS.join(','),
@@ -84,6 +102,7 @@ async function main(): Promise<void> {
     OFFICIAL_CATCHUP_MS: String((THROUGHPUT_INSTANTS + 1) * STEP),
     RETRY_BACKOFF_MS: '20',
     RETRY_ATTEMPTS: '10',
+    MODEL_DIR: model.dir,
   });
   const db = await QuestDb.connect(config.questdb, tables);
   await db.ensureSchema();
@@ -92,11 +111,14 @@ async function main(): Promise<void> {
     `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
   );
   const warmup = warmupCandles();
-  const withheld = new Set(latencyInstants.map((t) => t - STEP));
+  // The candles closing at a latency instant are written at that instant, as the collector would.
+  const withheld = new Set(latencyInstants);
   const heldBack: Kline[] = [];
   for (const interval of FEATURE_INTERVALS) {
     const ms = INTERVAL_MS[interval];
-    const candles = sourceCandles(interval, T0 - 2 * STEP - (warmup[interval] + 2) * ms, lastInstant).filter(
+    // History for the oldest instant the warm-up tick's catch-up window reaches, and a margin.
+    const oldest = T0 - (THROUGHPUT_INSTANTS + 2) * STEP;
+    const candles = sourceCandles(interval, oldest - (warmup[interval] + 2) * ms, lastInstant).filter(
       (c) => closesAt(interval, c.openTime) <= lastInstant,
     );
     const rows: Kline[] = [];
@@ -112,9 +134,7 @@ async function main(): Promise<void> {
           symbol,
           interval,
         };
-        if (interval === '5m' && (withheld.has(c.openTime) || c.openTime >= latencyInstants.at(-1)!))
-          heldBack.push(k);
-        else rows.push(k);
+        (withheld.has(closesAt(interval, c.openTime)) ? heldBack : rows).push(k);
       }
     });
     await db.writeKlines(rows);
@@ -141,8 +161,12 @@ async function main(): Promise<void> {
   const tick = () =>
     predictor.queue.add('tick', { mode: 'official' }, { jobId: `bench-tick-${now}`, removeOnComplete: true });
 
-  // Warm-up: the start-up tick predicts T0 − 5m for every symbol (JIT, model, connections).
-  await waitRows(T0 - STEP, T0 - STEP, SYMBOLS.length);
+  // Warm-up: the start-up tick predicts the catch-up window before T0 (JIT, model, connections).
+  await waitRows(
+    T0 - (THROUGHPUT_INSTANTS + 1) * STEP,
+    T0 - STEP,
+    SYMBOLS.length * (THROUGHPUT_INSTANTS + 1),
+  );
 
   // 1. Throughput.
   now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
@@ -161,7 +185,7 @@ async function main(): Promise<void> {
   const lastRow: number[] = [];
   for (const t of latencyInstants) {
     now = t;
-    const closing = heldBack.filter((k) => k.openTime === t - STEP);
+    const closing = heldBack.filter((k) => closesAt(k.interval, k.openTime) === t);
     const written = performance.now();
     await db.writeKlines(closing);
     await tick();
@@ -198,6 +222,7 @@ async function main(): Promise<void> {
   await predictor.close();
   await db.dropTables();
   await db.close();
+  model.cleanup();
 }
 
 main().catch((error) => {

@@ -9,9 +9,14 @@ async function main(): Promise<void> {
   const predictor = await startPredictor(config, log);
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: do not wait for the jobs in progress (another worker takes them over).
+      log.warn({ signal }, 'stopping now: abandoning the jobs in progress');
+      predictor.abort().finally(() => process.exit(1));
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'stopping: finishing the jobs in progress');
+    log.info({ signal }, 'stopping: finishing the jobs in progress (signal again to stop at once)');
     predictor.close().then(
       () => process.exit(0),
       (error) => {

@@ -22,7 +22,13 @@ export interface Predictor {
   queue: Queue;
   clock: Clock;
   opsPort: number;
+  /** Graceful stop: waits for the jobs in progress, then closes every connection. */
   close(): Promise<void>;
+  /**
+   * Abrupt stop, as if the process were killed: connections are cut at once and jobs in progress are
+   * abandoned with their locks held, so another worker takes them over only after LOCK_MS.
+   */
+  abort(): Promise<void>;
 }
 
 /** Retrying helps: the candles may still arrive (collector lag, gap fill). */
@@ -126,7 +132,16 @@ export async function startPredictor(
     lockDuration: config.lockMs,
     stalledInterval: config.lockMs,
   });
-  worker.on('error', (error) => log.warn({ err: error }, 'worker connection error'));
+  worker.on('error', (error) => {
+    // After a Redis restart the jobs in progress no longer exist there: BullMQ reports the lost lock
+    // when they finish. Expected, and harmless: a tick re-enqueues every instant still without a row.
+    if (/missing (lock|key) for job|lock mismatch|could not renew lock/i.test(error.message)) {
+      log.info(
+        { reason: error.message },
+        'a job in progress vanished from Redis; ticks re-enqueue it if needed',
+      );
+    } else log.warn({ err: error }, 'worker error');
+  });
   worker.on('failed', (job, error) => {
     if (!job) return;
     if (job.name !== 'predict') {
@@ -223,6 +238,17 @@ export async function startPredictor(
       await models.close();
       await db.close();
       clock.close();
+    },
+    async abort() {
+      closed = true;
+      const stopping = worker.close(true).catch(() => {});
+      await Promise.all([worker.disconnect(), queue.disconnect()]);
+      await stopping;
+      await ops.close();
+      clock.close();
+      // Abandoned jobs may still be running against these: let them fail, like a killed process.
+      await db.close().catch(() => {});
+      await models.close().catch(() => {});
     },
   };
 }

@@ -1,0 +1,305 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Candle, closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
+import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { Collector } from '@regime/collector';
+import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
+import { featureWindow, warmupCandles } from '@regime/features';
+import { loadRegimeModel, REGIMES } from '@regime/model';
+import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
+import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
+import { createLogger } from '@regime/service';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTinyModel } from '../apps/predictor/test/tiny-model.ts';
+
+/**
+ * The predictor end to end: the replay exchange at SPEED×, the collector writing its candles into
+ * QuestDB, and two predictor instances sharing one BullMQ queue, on the exchange's clock. Mid-run one
+ * predictor is stopped abruptly (connections cut, jobs abandoned with their locks held, as if the
+ * process were killed) and Redis is shut down without saving and started again (empty); the surviving
+ * predictor must reconnect and re-create the schedulers, and a replacement predictor starts. Afterwards
+ * every 5-minute instant has exactly one official row per symbol, every minute one live row, nothing
+ * was recorded as missed, and every official row equals an offline recomputation from the source
+ * files with the same model.
+ *
+ * Redis: this test runs its own redis-server (same flags as packages/stack: no persistence) on a free
+ * port, because shutting down the shared one would break every other test running at the same time.
+ */
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+const INTERVALS: Interval[] = ['5m', '15m', '1h'];
+const FROM = Date.UTC(2024, 5, 15, 12, 0);
+const SPEED = 90;
+const MINUTE = 60_000;
+/** The run: at least this long after the replacement predictor is up (virtual ms). */
+const RUN_AFTER_RESTART = 10 * MINUTE;
+/** Catch-up windows of the predictor (virtual ms): longer than any outage, shorter than the preload. */
+const OFFICIAL_CATCHUP = 60 * MINUTE;
+const LIVE_CATCHUP = 60 * MINUTE;
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+/** A redis-server started the way packages/stack starts it (no persistence). */
+class OwnRedis {
+  private process: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.process = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const client = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      client.on('error', () => {});
+      const ok = await client.connect().then(
+        () => client.ping(),
+        () => undefined,
+      );
+      client.disconnect();
+      if (ok === 'PONG') return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on port ${this.port} did not start`);
+  }
+  /** `redis-cli shutdown nosave`: everything in it is gone. */
+  shutdownNoSave(): void {
+    spawnSync('redis-cli', ['-p', String(this.port), 'shutdown', 'nosave']);
+    this.process = undefined;
+  }
+  stop(): void {
+    this.process?.kill('SIGKILL');
+  }
+}
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe.skipIf(!hasSharedKlines())(
+  'predictor against the replay exchange (abrupt stop + Redis restart)',
+  () => {
+    const log = createLogger('predictor-test');
+    log.level = process.env.LOG_LEVEL ?? 'warn';
+    const tables = uniqueTableNames();
+    const queueName = `predictor-test-${tables.klines.slice(-12)}`;
+    const workDir = mkdtempSync(join(tmpdir(), 'predictor-test-'));
+    const modelDir = join(workDir, 'model');
+    let db: QuestDb;
+    let redis: OwnRedis;
+    let replay: ReplayExchange;
+    let collector: Collector;
+    const predictors: Predictor[] = [];
+
+    const startOne = async () => {
+      const config = loadPredictorConfig({
+        ...process.env,
+        SYMBOLS: SYMBOLS.join(','),
+        REDIS_URL: redis.url,
+        QUEUE_NAME: queueName,
+        KLINES_TABLE: tables.klines,
+        PREDICTIONS_TABLE: tables.predictions,
+        EVENTS_TABLE: tables.events,
+        MODEL_DIR: modelDir,
+        METRICS_PORT: '0',
+        CLOCK: 'exchange',
+        BINANCE_REST_URL: replay.restUrl,
+        TIME_SCALE: String(SPEED),
+        CLOCK_POLL_MS: '500',
+        OFFICIAL_OFFSET_MS: '2000',
+        LIVE_OFFSET_MS: '1000',
+        OFFICIAL_CATCHUP_MS: String(OFFICIAL_CATCHUP),
+        LIVE_CATCHUP_MS: String(LIVE_CATCHUP),
+        RETRY_ATTEMPTS: '12',
+        RETRY_BACKOFF_MS: '100',
+        LOCK_MS: '2000',
+      });
+      const predictor = await startPredictor(config, log);
+      predictors.push(predictor);
+      return predictor;
+    };
+
+    const officialRowsSince = async (from: number) => {
+      const rows = await db.query<{ n: number }>(
+        `SELECT count() n FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1`,
+        [new Date(from).toISOString()],
+      );
+      return rows[0]!.n;
+    };
+
+    beforeAll(async () => {
+      await createTinyModel(modelDir);
+      redis = new OwnRedis(await freePort(), workDir);
+      await redis.start();
+      db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+      await db.ensureSchema();
+      // History before FROM straight from the files (what the backfill would have loaded): the warm-up
+      // of the oldest instant the predictor's catch-up may reach, and a margin.
+      const warmup = warmupCandles();
+      for (const symbol of SYMBOLS) {
+        for (const interval of INTERVALS) {
+          const ms = INTERVAL_MS[interval];
+          const from = FROM - OFFICIAL_CATCHUP - (warmup[interval as '5m'] + 10) * ms;
+          const candles = readKlineFiles(sharedKlinesDir(), symbol, interval, { from, to: FROM });
+          await db.writeKlines(
+            candles
+              .filter((c) => closesAt(interval, c.openTime) <= FROM)
+              .map((c) => ({ ...c, symbol, interval })),
+          );
+        }
+      }
+      await db.waitForWal();
+      replay = await startReplayExchange({
+        dataDir: sharedKlinesDir(),
+        symbols: SYMBOLS,
+        intervals: INTERVALS,
+        from: FROM,
+        speed: SPEED,
+        port: 0,
+      });
+      collector = await Collector.start(
+        {
+          symbols: SYMBOLS,
+          intervals: INTERVALS,
+          restUrl: replay.restUrl,
+          wsUrl: replay.wsUrl,
+          liveFlushMs: 100,
+          lookbackMs: 3_600_000,
+        },
+        { db, logger: log },
+      );
+      await Promise.all([startOne(), startOne()]);
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const p of predictors) await p.close().catch(() => {});
+      await collector?.stop().catch(() => {});
+      await replay?.close();
+      redis?.stop();
+      await db?.dropTables().catch(() => {});
+      await db?.close();
+      rmSync(workDir, { recursive: true, force: true });
+    });
+
+    it('writes one official row per 5 minutes and one live row per minute, none lost or doubled', async () => {
+      // Both predictors work; then one dies abruptly and Redis loses everything.
+      const t0 = Date.now();
+      const started = replay.now();
+      await waitFor(
+        'official rows of two instants',
+        async () => ((await officialRowsSince(started)) >= 2 * SYMBOLS.length ? true : undefined),
+        60_000,
+      );
+      console.log(`[predictor-test] running: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await predictors[0]!.abort();
+      redis.shutdownNoSave();
+      await redis.start();
+      await startOne();
+      const runUntil = replay.now() + RUN_AFTER_RESTART;
+      await waitFor('the end of the run', async () => (replay.now() >= runUntil ? true : undefined), 60_000);
+
+      const lastOfficial = Math.floor((runUntil - 3 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE;
+      const lastLive = Math.floor((runUntil - 2 * MINUTE) / MINUTE) * MINUTE;
+      const expectedInstants = (step: number, last: number) => {
+        const out: number[] = [];
+        for (let t = FROM; t <= last; t += step) out.push(t);
+        return out;
+      };
+      const grouped = async () => {
+        await db.waitForWal();
+        return db.query<{ ts: number; symbol: string; mode: string; n: number }>(
+          `SELECT ts, symbol, mode, count() n FROM ${tables.predictions} WHERE ts >= $1 GROUP BY ts, symbol, mode ORDER BY ts`,
+          [new Date(FROM).toISOString()],
+        );
+      };
+      const complete = (rows: Awaited<ReturnType<typeof grouped>>) =>
+        SYMBOLS.every(
+          (symbol) =>
+            expectedInstants(5 * MINUTE, lastOfficial).every((t) =>
+              rows.some((r) => r.symbol === symbol && r.mode === 'official' && r.ts === t),
+            ) &&
+            expectedInstants(MINUTE, lastLive).every((t) =>
+              rows.some((r) => r.symbol === symbol && r.mode === 'live' && r.ts === t),
+            ),
+        );
+      await waitFor(
+        'every row of the run',
+        async () => (complete(await grouped()) ? true : undefined),
+        30_000,
+      ).catch(() => {});
+
+      const rows = await grouped();
+      for (const r of rows) expect(r.n, `${r.mode} ${r.symbol} ${new Date(r.ts).toISOString()}`).toBe(1);
+      for (const symbol of SYMBOLS) {
+        const official = rows.filter(
+          (r) => r.symbol === symbol && r.mode === 'official' && r.ts <= lastOfficial,
+        );
+        const live = rows.filter((r) => r.symbol === symbol && r.mode === 'live' && r.ts <= lastLive);
+        expect(official.map((r) => r.ts)).toEqual(expectedInstants(5 * MINUTE, lastOfficial));
+        expect(live.map((r) => r.ts)).toEqual(expectedInstants(MINUTE, lastLive));
+      }
+      const events = await db.query<{ kind: string; detail: string }>(
+        `SELECT kind, detail FROM ${tables.events}`,
+      );
+      expect(events).toEqual([]);
+    }, 150_000);
+
+    it('each official row equals an offline recomputation from the source files', async () => {
+      const model = await loadRegimeModel(modelDir);
+      const warmup = warmupCandles();
+      const official = await db.query<Record<string, number | string>>(
+        `SELECT * FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1 ORDER BY ts`,
+        [new Date(FROM).toISOString()],
+      );
+      expect(official.length).toBeGreaterThan(0);
+      const windows = [];
+      for (const row of official) {
+        const asOf = row.ts as number;
+        const history = {} as Record<'5m' | '15m' | '1h', Candle[]>;
+        for (const interval of ['5m', '15m', '1h'] as const) {
+          const ms = INTERVAL_MS[interval];
+          const candles = readKlineFiles(sharedKlinesDir(), row.symbol as string, interval, {
+            from: asOf - (warmup[interval] + 2) * ms,
+            to: asOf,
+          });
+          history[interval] = candles
+            .filter((c) => closesAt(interval, c.openTime) <= asOf)
+            .slice(-warmup[interval]);
+        }
+        windows.push(featureWindow(history, asOf));
+      }
+      const expected = await model.predict(windows);
+      official.forEach((row, i) => {
+        const want = expected[i]!;
+        expect(row.regime, `${row.symbol} ${new Date(row.ts as number).toISOString()}`).toBe(want.regime);
+        expect(row.model_version).toBe(model.version);
+        for (const id of REGIMES) expect(row[`p_${id}`] as number).toBeCloseTo(want.probabilities[id], 6);
+      });
+      model.dispose();
+    });
+  },
+);
