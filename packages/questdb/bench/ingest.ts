@@ -58,7 +58,19 @@ function sharedCandles(n: number): Kline[] {
     const candles: Candle[] = readKlineFiles(sharedKlinesDir(), symbol, '5m');
     for (const c of candles) {
       if (out.length >= n) return out;
-      out.push({ ...c, symbol, interval: '5m' });
+      // One object shape for all (5m files carry no optional fields), like a backfill page.
+      out.push({
+        symbol,
+        interval: '5m',
+        openTime: c.openTime,
+        open: c.open,
+        high: c.high,
+        low: c.low,
+        close: c.close,
+        volume: c.volume,
+        closeTime: c.closeTime,
+        closed: c.closed,
+      });
     }
   }
   return out.length >= n
@@ -76,6 +88,9 @@ const db = await QuestDb.connect(questDbConfigFromEnv(), uniqueTableNames('bench
 });
 try {
   await db.ensureSchema();
+  // Warm-up (JIT, connections), not timed: a different symbol, so the timed rows are all new.
+  await db.writeKlines(syntheticCandles(20_000).map((k) => ({ ...k, symbol: 'WARMUPUSDT' })));
+  await db.waitForWal({ timeoutMs: 300_000 });
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < klines.length; i += opts.batch) await db.writeKlines(klines.slice(i, i + opts.batch));
@@ -83,7 +98,9 @@ try {
   const cpu = process.cpuUsage(cpuBefore);
   await db.waitForWal({ timeoutMs: 300_000 });
   const queryable = performance.now() - t0;
-  const [row] = await db.query<{ n: number }>(`SELECT count() n FROM ${db.tables.klines}`);
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count() n FROM ${db.tables.klines} WHERE symbol != 'WARMUPUSDT'`,
+  );
   if (row?.n !== klines.length) throw new Error(`expected ${klines.length} rows, found ${row?.n}`);
 
   const rate = (ms: number) => Math.round(klines.length / (ms / 1000)).toLocaleString('en-US');
