@@ -13,6 +13,22 @@ import { StochasticK } from './indicators/stochastic.ts';
 import { FEATURE_COUNT } from './names.ts';
 import { unsoundCandle } from './sound.ts';
 
+/** The indicator state behind the 12 features, fresh (nothing committed). */
+function freshIndicators() {
+  return {
+    ema21: new Ema(21),
+    ema55: new Ema(55),
+    macd: new Macd(12, 26, 9),
+    adx: new Adx(14),
+    atr: new Atr(14),
+    bollinger: new BollingerWidth(20, 2),
+    realizedVol: new RealizedVolatility(20),
+    rsi: new Rsi(14),
+    roc: new Roc(12),
+    stoch: new StochasticK(14),
+  };
+}
+
 /**
  * The 12 features of one candle series, updated one candle at a time in O(1) per indicator
  * (windowed statistics rescan their fixed window of ≤ 20 values).
@@ -26,16 +42,7 @@ export class IncrementalFeatures {
   private count = 0;
   private lastOpenTime = Number.NaN;
   private prevClose = Number.NaN;
-  private ema21 = new Ema(21);
-  private ema55 = new Ema(55);
-  private macd = new Macd(12, 26, 9);
-  private adx = new Adx(14);
-  private atr = new Atr(14);
-  private bollinger = new BollingerWidth(20, 2);
-  private realizedVol = new RealizedVolatility(20);
-  private rsi = new Rsi(14);
-  private roc = new Roc(12);
-  private stoch = new StochasticK(14);
+  private ind = freshIndicators();
 
   constructor(readonly interval: Interval) {
     this.step = INTERVAL_MS[interval];
@@ -55,16 +62,7 @@ export class IncrementalFeatures {
     this.count = 0;
     this.lastOpenTime = Number.NaN;
     this.prevClose = Number.NaN;
-    this.ema21 = new Ema(21);
-    this.ema55 = new Ema(55);
-    this.macd = new Macd(12, 26, 9);
-    this.adx = new Adx(14);
-    this.atr = new Atr(14);
-    this.bollinger = new BollingerWidth(20, 2);
-    this.realizedVol = new RealizedVolatility(20);
-    this.rsi = new Rsi(14);
-    this.roc = new Roc(12);
-    this.stoch = new StochasticK(14);
+    this.ind = freshIndicators();
   }
 
   /** Commits a closed candle and returns (or writes at `offset` of `out`) its 12 features. */
@@ -135,30 +133,31 @@ export class IncrementalFeatures {
   private compute(candle: Candle, out: Float64Array, o: number, commit: boolean): void {
     const { open, high, low, close } = candle;
     const first = this.count === 0;
-    const ema21Before = this.ema21.value;
-    const ema21 = commit ? this.ema21.update(close) : this.ema21.peek(close);
-    const ema55 = commit ? this.ema55.update(close) : this.ema55.peek(close);
+    const ind = this.ind;
+    const ema21Before = ind.ema21.value;
+    const ema21 = commit ? ind.ema21.update(close) : ind.ema21.peek(close);
+    const ema55 = commit ? ind.ema55.update(close) : ind.ema55.peek(close);
     out[o] = first ? Number.NaN : logReturn(close, this.prevClose);
     out[o + 1] = first ? Number.NaN : (ema21 - ema21Before) / ema21Before;
     out[o + 2] = (close - ema55) / ema55;
     if (commit) {
-      out[o + 3] = this.macd.update(close);
-      out[o + 4] = this.adx.update(high, low, close);
-      out[o + 5] = this.atr.update(high, low, close) / close;
-      out[o + 6] = this.bollinger.update(close);
-      out[o + 7] = this.realizedVol.update(close);
-      out[o + 8] = this.rsi.update(close);
-      out[o + 9] = this.roc.update(close);
-      out[o + 10] = this.stoch.update(high, low, close);
+      out[o + 3] = ind.macd.update(close);
+      out[o + 4] = ind.adx.update(high, low, close);
+      out[o + 5] = ind.atr.update(high, low, close) / close;
+      out[o + 6] = ind.bollinger.update(close);
+      out[o + 7] = ind.realizedVol.update(close);
+      out[o + 8] = ind.rsi.update(close);
+      out[o + 9] = ind.roc.update(close);
+      out[o + 10] = ind.stoch.update(high, low, close);
     } else {
-      out[o + 3] = this.macd.peek(close);
-      out[o + 4] = this.adx.peek(high, low, close);
-      out[o + 5] = this.atr.peek(high, low, close) / close;
-      out[o + 6] = this.bollinger.peek(close);
-      out[o + 7] = this.realizedVol.peek(close);
-      out[o + 8] = this.rsi.peek(close);
-      out[o + 9] = this.roc.peek(close);
-      out[o + 10] = this.stoch.peek(high, low, close);
+      out[o + 3] = ind.macd.peek(close);
+      out[o + 4] = ind.adx.peek(high, low, close);
+      out[o + 5] = ind.atr.peek(high, low, close) / close;
+      out[o + 6] = ind.bollinger.peek(close);
+      out[o + 7] = ind.realizedVol.peek(close);
+      out[o + 8] = ind.rsi.peek(close);
+      out[o + 9] = ind.roc.peek(close);
+      out[o + 10] = ind.stoch.peek(high, low, close);
     }
     out[o + 11] = wickRatio(open, high, low, close);
   }

@@ -14,10 +14,10 @@ function candlesToForget(alpha: number, tol = CONVERGENCE_TOLERANCE): number {
 /**
  * Candles that must precede a candle of a series for its 12 features to be converged.
  *
- * The slowest memory is EMA55 (α = 2/56): (54/56)^380 < 1e-6. The others forget sooner: EMA21 145,
- * MACD's EMA26 + EMA9 signal ≈ 190, RSI and ATR (Wilder, α = 1/14) 187 (+13 for the SMA seed), ADX
- * (two Wilder stages, error ≈ (k/14)·(13/14)^k after k candles) ≈ 240 + 27 for its seeds. The finite
- * windows (Bollinger 20, realized vol 20 + 1, stochastic 14, ROC 12 + 1) need ≤ 21.
+ * The slowest memory is EMA55 (α = 2/56): (54/56)^380 < 1e-6, so 380. The others forget sooner:
+ * EMA21 145; MACD's EMA26 180 + 9 for the signal = 189; RSI and ATR (Wilder, α = 1/14) 187 + 28 for
+ * their seeds = 215; ADX (two Wilder stages, error ≈ (k/14)·(13/14)^k after k candles) 224 + 28 = 252.
+ * The finite windows (Bollinger 20, realized vol 20 + 1, stochastic 14, ROC 12 + 1) need ≤ 21.
  */
 export const INDICATOR_WARMUP = Math.max(
   candlesToForget(2 / (55 + 1)),

@@ -1,4 +1,4 @@
-import { RingBuffer } from './ring.ts';
+import { MonotonicWindow } from './monotonic.ts';
 
 /**
  * Stochastic %K(n) = 100·(close − lowest low)/(highest high − lowest low) over the last n candles,
@@ -11,26 +11,18 @@ export function stochValue(close: number, highest: number, lowest: number): numb
 }
 
 export class StochasticK {
-  private readonly highs: RingBuffer;
-  private readonly lows: RingBuffer;
+  // Highest high / lowest low of the last n − 1 committed candles; the incoming candle completes the window.
+  private readonly highs: MonotonicWindow;
+  private readonly lows: MonotonicWindow;
 
   constructor(readonly window = 14) {
-    this.highs = new RingBuffer(window - 1);
-    this.lows = new RingBuffer(window - 1);
+    this.highs = new MonotonicWindow(window - 1, 'max');
+    this.lows = new MonotonicWindow(window - 1, 'min');
   }
 
   peek(high: number, low: number, close: number): number {
-    if (!this.highs.full) return Number.NaN;
-    let highest = high;
-    let lowest = low;
-    const highs = this.highs.storage;
-    const lows = this.lows.storage;
-    const size = this.highs.size;
-    for (let k = 0; k < size; k++) {
-      if (highs[k]! > highest) highest = highs[k]!;
-      if (lows[k]! < lowest) lowest = lows[k]!;
-    }
-    return stochValue(close, highest, lowest);
+    if (this.highs.count < this.window - 1) return Number.NaN;
+    return stochValue(close, Math.max(this.highs.extreme, high), Math.min(this.lows.extreme, low));
   }
 
   update(high: number, low: number, close: number): number {
