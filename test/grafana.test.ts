@@ -122,6 +122,20 @@ describe('dashboards and provisioning (static)', () => {
     expect(new Set(dashboards.map((d) => d.dashboard.uid)).size).toBe(dashboards.length);
   });
 
+  it('every panel has its own id and a place on the 24-column grid', () => {
+    for (const { dashboard } of dashboards) {
+      const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+      expect(new Set(panels.map((p) => p.id)).size, dashboard.title).toBe(panels.length);
+      for (const p of panels) {
+        const { x, y, w, h } = p.gridPos;
+        expect([x, y, w, h].every(Number.isInteger) && x >= 0 && y >= 0 && w > 0 && h > 0, p.title).toBe(
+          true,
+        );
+        expect(x + w, p.title).toBeLessThanOrEqual(24);
+      }
+    }
+  });
+
   it('every $__interval bucket is at least a second: QuestDB SAMPLE BY has no "ms" unit', () => {
     for (const { panel } of allPanels()) {
       if (!panel.targets?.some((t) => t.rawSql?.includes('$__interval'))) continue;
@@ -308,7 +322,7 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
           .reduce((n, { panel, repeatVariable }) => {
             const copies = repeatVariable
               ? selection.current.includes('$__all')
-                ? 2
+                ? FIXTURE_SYMBOLS.length
                 : selection.current.length
               : 1;
             return n + copies * (panel.targets?.length ?? 0);

@@ -22,6 +22,7 @@ export interface Panel {
   title: string;
   description?: string;
   datasource?: DatasourceRef;
+  gridPos: { x: number; y: number; w: number; h: number };
   interval?: string;
   maxDataPoints?: number;
   repeat?: string;
