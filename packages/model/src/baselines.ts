@@ -1,0 +1,128 @@
+import { REGIME_COUNT } from './regimes.ts';
+
+/**
+ * The baselines the LSTM must beat, on the same samples:
+ * - majority: always the most frequent training class;
+ * - persistence: the labeler applied to the window ending at T (computed by the dataset builder);
+ * - logistic: multinomial logistic regression on the newest feature row only (no sequence).
+ */
+
+export function majorityClass(labels: ArrayLike<number>): number {
+  const counts = new Array<number>(REGIME_COUNT).fill(0);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
+  return counts.indexOf(Math.max(...counts));
+}
+
+/** The newest step's feature row of each window: n × featureCount. */
+export function newestRows(windows: Float32Array, steps: number, featureCount: number): Float32Array {
+  const rowSize = steps * featureCount;
+  const n = windows.length / rowSize;
+  const out = new Float32Array(n * featureCount);
+  for (let i = 0; i < n; i++) {
+    const from = i * rowSize + (steps - 1) * featureCount;
+    out.set(windows.subarray(from, from + featureCount), i * featureCount);
+  }
+  return out;
+}
+
+export interface LogisticState {
+  featureCount: number;
+  /** featureCount × 6, row-major. */
+  weights: number[];
+  bias: number[];
+}
+
+export interface LogisticOptions {
+  iterations: number;
+  learningRate: number;
+  l2: number;
+  classWeights: readonly number[];
+}
+
+export const DEFAULT_LOGISTIC: Omit<LogisticOptions, 'classWeights'> = {
+  iterations: 300,
+  learningRate: 0.1,
+  l2: 1e-4,
+};
+
+function softmaxRow(z: Float64Array): void {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of z) if (v > max) max = v;
+  let sum = 0;
+  for (let k = 0; k < z.length; k++) {
+    z[k] = Math.exp(z[k]! - max);
+    sum += z[k]!;
+  }
+  for (let k = 0; k < z.length; k++) z[k]! /= sum;
+}
+
+/**
+ * Full-batch class-weighted multinomial logistic regression fitted with Adam from zero weights:
+ * deterministic, no seed needed, seconds on tens of thousands of rows.
+ */
+export function trainLogistic(x: Float32Array, y: Uint8Array, options: LogisticOptions): LogisticState {
+  const n = y.length;
+  const f = x.length / n;
+  const K = REGIME_COUNT;
+  const params = new Float64Array(f * K + K);
+  const m = new Float64Array(params.length);
+  const v = new Float64Array(params.length);
+  const grad = new Float64Array(params.length);
+  const z = new Float64Array(K);
+  let weightSum = 0;
+  for (let i = 0; i < n; i++) weightSum += options.classWeights[y[i]!]!;
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  for (let it = 1; it <= options.iterations; it++) {
+    grad.fill(0);
+    for (let i = 0; i < n; i++) {
+      const row = i * f;
+      for (let k = 0; k < K; k++) z[k] = params[f * K + k]!;
+      for (let j = 0; j < f; j++) {
+        const xj = x[row + j]!;
+        if (xj === 0) continue;
+        for (let k = 0; k < K; k++) z[k]! += xj * params[j * K + k]!;
+      }
+      softmaxRow(z);
+      const w = options.classWeights[y[i]!]! / weightSum;
+      z[y[i]!]! -= 1;
+      for (let k = 0; k < K; k++) {
+        const g = z[k]! * w;
+        grad[f * K + k]! += g;
+        for (let j = 0; j < f; j++) grad[j * K + k]! += g * x[row + j]!;
+      }
+    }
+    for (let p = 0; p < f * K; p++) grad[p]! += options.l2 * params[p]!;
+    for (let p = 0; p < params.length; p++) {
+      m[p] = beta1 * m[p]! + (1 - beta1) * grad[p]!;
+      v[p] = beta2 * v[p]! + (1 - beta2) * grad[p]! ** 2;
+      const mHat = m[p]! / (1 - beta1 ** it);
+      const vHat = v[p]! / (1 - beta2 ** it);
+      params[p]! -= (options.learningRate * mHat) / (Math.sqrt(vHat) + 1e-8);
+    }
+  }
+  return {
+    featureCount: f,
+    weights: Array.from(params.subarray(0, f * K)),
+    bias: Array.from(params.subarray(f * K)),
+  };
+}
+
+/** Class probabilities (n × 6) of the logistic baseline. */
+export function predictLogistic(state: LogisticState, x: Float32Array): Float64Array {
+  const f = state.featureCount;
+  const K = REGIME_COUNT;
+  const n = x.length / f;
+  const out = new Float64Array(n * K);
+  const z = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < K; k++) z[k] = state.bias[k]!;
+    for (let j = 0; j < f; j++) {
+      const xj = x[i * f + j]!;
+      for (let k = 0; k < K; k++) z[k]! += xj * state.weights[j * K + k]!;
+    }
+    softmaxRow(z);
+    out.set(z, i * K);
+  }
+  return out;
+}

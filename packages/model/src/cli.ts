@@ -1,0 +1,302 @@
+#!/usr/bin/env node
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseSymbol } from '@regime/candles';
+import { sharedKlinesDir } from '@regime/candles/files';
+import { questDbConfigFromEnv } from '@regime/questdb';
+import { createLogger } from '@regime/service';
+import { Command, InvalidArgumentError } from 'commander';
+import { readArtifact, writeArtifact } from './artifact.ts';
+import { type CandleSource, fileCandleSource, questDbCandleSource } from './candle-source.ts';
+import { labelerParams, type Period, parseTrainConfig } from './config.ts';
+import type { SymbolHistory } from './dataset.ts';
+import { classShare, type EvaluationReport, evaluateClassifiers, renderReportMarkdown } from './evaluate.ts';
+import { SeriesLabeler } from './label-series.ts';
+import { labelStatistics } from './labeler.ts';
+import { candleRange, historyHash, splitDataset, trainPipeline } from './pipeline.ts';
+import { progressReporter } from './progress.ts';
+import { REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
+import { initTensorflow } from './tensorflow.ts';
+
+const logger = createLogger('regime-model');
+
+function parseDate(value: string): number {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`"${value}" is not a date (YYYY-MM-DD or ISO 8601)`);
+  return t;
+}
+
+function parseSymbols(value: string): string[] {
+  try {
+    return value.split(',').map((s) => parseSymbol(s));
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseStride(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n % 5 !== 0)
+    throw new InvalidArgumentError('expected a positive multiple of 5');
+  return n;
+}
+
+interface SourceOptions {
+  data?: string;
+  questdb?: boolean;
+  symbols?: string[];
+  from?: number;
+  to?: number;
+}
+
+async function openSource(opts: SourceOptions): Promise<CandleSource> {
+  if (opts.questdb && opts.data) throw new Error('give either --data or --questdb, not both');
+  if (opts.questdb) return questDbCandleSource(questDbConfigFromEnv());
+  return fileCandleSource(resolve(opts.data ?? sharedKlinesDir()));
+}
+
+async function loadHistories(
+  source: CandleSource,
+  symbols: readonly string[],
+  range: Period,
+): Promise<SymbolHistory[]> {
+  const out: SymbolHistory[] = [];
+  for (const symbol of symbols) {
+    const history = await source.history(symbol, range);
+    logger.info(
+      { symbol, '5m': history['5m'].length, '15m': history['15m'].length, '1h': history['1h'].length },
+      `${symbol}: read ${history['5m'].length} 5m, ${history['15m'].length} 15m, ${history['1h'].length} 1h candles from ${source.description}`,
+    );
+    if (history['5m'].length === 0) throw new Error(`no 5m candles for ${symbol} in ${source.description}`);
+    out.push({ symbol, history });
+  }
+  return out;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+function withSourceOptions(command: Command): Command {
+  return command
+    .option(
+      '--data <dir>',
+      'read candles from a folder in the ../shared/data/klines layout (default: ../shared/data/klines)',
+    )
+    .option('--questdb', 'read candles from QuestDB (QUESTDB_PG_URL, QUESTDB_HTTP)')
+    .option('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT', parseSymbols)
+    .option('--from <date>', 'first as-of instant (YYYY-MM-DD or ISO, UTC)', parseDate)
+    .option('--to <date>', 'end of the period, exclusive (YYYY-MM-DD or ISO, UTC)', parseDate);
+}
+
+async function train(opts: SourceOptions & { config: string; out: string; version?: string }): Promise<void> {
+  const configPath = resolve(opts.config);
+  const config = parseTrainConfig(await readFile(configPath, 'utf8'), configPath);
+  if (opts.symbols) config.symbols = opts.symbols;
+  if (opts.from !== undefined) config.from = opts.from;
+  if (opts.to !== undefined) config.to = opts.to;
+  for (const key of ['validationFrom', 'testFrom'] as const) {
+    const t = config[key];
+    if (t !== undefined && !(config.from < t && t < config.to)) {
+      logger.warn(`${key} ${iso(t)} is outside --from/--to: using the configured fractions instead`);
+      config[key] = undefined;
+    }
+  }
+  const { backend } = await initTensorflow();
+  const params = labelerParams(config);
+  const source = await openSource(opts);
+  let inputs: SymbolHistory[];
+  try {
+    inputs = await loadHistories(
+      source,
+      config.symbols,
+      candleRange({ from: config.from, to: config.to }, params),
+    );
+  } finally {
+    await source.close();
+  }
+  const version =
+    opts.version ?? `regime-lstm-${new Date().toISOString().slice(0, 10)}-${historyHash(inputs).slice(0, 8)}`;
+  logger.info({ backend, version, symbols: config.symbols }, `training ${version} on the ${backend} backend`);
+  const out = resolve(opts.out);
+  const progress = progressReporter(logger, config.model.maxEpochs);
+  let artifact: Awaited<ReturnType<typeof trainPipeline>>;
+  try {
+    artifact = await trainPipeline(
+      inputs,
+      config,
+      { backend, version },
+      (p) => progress.update(p),
+      async (checkpoint) => {
+        // The best model so far, so an interrupted run still leaves a usable artifact.
+        await writeArtifact(out, checkpoint);
+        logger.info({ out, epoch: checkpoint.metadata.training.bestEpoch }, `checkpoint written to ${out}`);
+      },
+    );
+  } finally {
+    progress.stop();
+  }
+  await writeArtifact(out, artifact);
+  const t = artifact.metadata.training;
+  logger.info(
+    {
+      out,
+      samples: t.samples,
+      bestEpoch: t.bestEpoch,
+      validationMacroF1: artifact.metadata.metrics.validation.macroF1,
+      trainingSeconds: t.trainingSeconds,
+      smoke: artifact.metadata.metrics.smoke,
+    },
+    `wrote ${out}: best epoch ${t.bestEpoch}, validation macro-F1 ${artifact.metadata.metrics.validation.macroF1.toFixed(4)}, ${t.trainingSeconds.toFixed(0)} s`,
+  );
+  artifact.model.dispose();
+}
+
+/** REPORT, REPORT.md or REPORT.json → both file names. */
+function reportPaths(out: string): { md: string; json: string } {
+  const base = resolve(out).replace(/\.(md|json)$/, '');
+  return { md: `${base}.md`, json: `${base}.json` };
+}
+
+async function evaluate(
+  opts: SourceOptions & { model: string; out: string; stride?: number },
+): Promise<void> {
+  const started = performance.now();
+  const { backend } = await initTensorflow();
+  const { model, metadata, scaler, baselines } = await readArtifact(resolve(opts.model));
+  const params = metadata.labeler.params;
+  const test = metadata.training.periods.test;
+  const period = { from: opts.from ?? Date.parse(test.from), to: opts.to ?? Date.parse(test.to) };
+  const symbols = opts.symbols ?? metadata.training.symbols;
+  const strideMinutes = opts.stride ?? metadata.training.strideMinutes.test;
+  const source = await openSource(opts);
+  let inputs: SymbolHistory[];
+  try {
+    inputs = await loadHistories(source, symbols, candleRange(period, params));
+  } finally {
+    await source.close();
+  }
+  logger.info(
+    { backend, symbols, from: iso(period.from), to: iso(period.to), strideMinutes },
+    'building the evaluation set',
+  );
+  const progress = progressReporter(logger, 0);
+  const { dataset, skipped } = await splitDataset(inputs, period, strideMinutes, params, (d) =>
+    progress.update({ stage: 'dataset', split: 'test', dataset: d }),
+  );
+  progress.stop();
+  if (dataset.size === 0) throw new Error('no usable samples in the evaluation period');
+  const results = evaluateClassifiers(model, scaler, baselines, dataset);
+  model.dispose();
+  const report: EvaluationReport = {
+    model: {
+      version: metadata.version,
+      trainedOn: metadata.training.symbols,
+      trainPeriod: metadata.training.periods.train,
+    },
+    data: {
+      source: source.description,
+      symbols,
+      from: iso(period.from),
+      to: iso(period.to),
+      strideMinutes,
+      samples: dataset.size,
+      skipped,
+      dataHash: historyHash(inputs),
+    },
+    classShare: classShare(dataset.labels),
+    results,
+    seconds: (performance.now() - started) / 1000,
+  };
+  const paths = reportPaths(opts.out);
+  await mkdir(dirname(paths.md), { recursive: true });
+  await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(paths.md, renderReportMarkdown(report));
+  logger.info(
+    {
+      lstm: results.lstm.macroF1,
+      persistence: results.persistence.macroF1,
+      logistic: results.logistic.macroF1,
+      majority: results.majority.macroF1,
+    },
+    `wrote ${paths.md} and ${paths.json}: LSTM macro-F1 ${results.lstm.macroF1.toFixed(4)} on ${dataset.size} samples`,
+  );
+}
+
+/** Class balance and mean regime duration of the labeler on real candles (the numbers in REGIMES.md). */
+async function labels(opts: SourceOptions & { out?: string }): Promise<void> {
+  if (opts.from === undefined || opts.to === undefined) throw new Error('labels needs --from and --to');
+  const symbols = opts.symbols ?? ['BTCUSDT'];
+  const { DEFAULT_LABELER_PARAMS: params } = await import('./labeler.ts');
+  const period = { from: opts.from, to: opts.to };
+  const source = await openSource(opts);
+  const lines = [
+    `Labeler on every 5-minute as-of instant from ${iso(period.from)} to ${iso(period.to)} (${source.description}).`,
+    '',
+    '| symbol | labelled instants | skipped (gap) | regime | share | mean run (instants) | mean run (minutes) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: |',
+  ];
+  try {
+    for (const symbol of symbols) {
+      const history = await source.history(symbol, candleRange(period, params));
+      const labeler = new SeriesLabeler(history['5m'], params);
+      const sequence: Regime[] = [];
+      let skipped = 0;
+      for (let t = period.from; t < period.to; t += 300_000) {
+        const l = labeler.labelsAt(t);
+        if (l) sequence.push(l.forward);
+        else skipped++;
+      }
+      const stats = labelStatistics(sequence);
+      for (const regime of REGIMES) {
+        lines.push(
+          `| ${symbol} | ${sequence.length} | ${skipped} | ${REGIME_LABELS[regime]} | ${((stats.counts[regime] / sequence.length) * 100).toFixed(1)}% | ${stats.meanRun[regime].toFixed(2)} | ${(stats.meanRun[regime] * 5).toFixed(0)} |`,
+        );
+      }
+    }
+  } finally {
+    await source.close();
+  }
+  const text = `${lines.join('\n')}\n`;
+  if (opts.out) await writeFile(resolve(opts.out), text);
+  process.stdout.write(text);
+}
+
+const program = new Command()
+  .name('regime-model')
+  .description('Train and evaluate the market-regime LSTM; print the labeler statistics.')
+  .showHelpAfterError();
+
+withSourceOptions(
+  program
+    .command('train')
+    .description('build the datasets, train the LSTM and its baselines, write the artifact folder')
+    .requiredOption('--config <file>', 'training config (JSON), see packages/model/train.default.json')
+    .requiredOption('--out <dir>', 'artifact folder to write')
+    .option('--version <name>', 'model version (default: regime-lstm-<date>-<data hash>)'),
+).action((opts) => train(opts));
+
+withSourceOptions(
+  program
+    .command('evaluate')
+    .description(
+      'evaluate a model and the baselines on its test period (or --from/--to); write REPORT.md + REPORT.json',
+    )
+    .requiredOption('--model <dir>', 'artifact folder')
+    .requiredOption('--out <report>', 'report path; .md and .json are written')
+    .option(
+      '--stride <minutes>',
+      'minutes between as-of instants (default: the training config test stride)',
+      parseStride,
+    ),
+).action((opts) => evaluate(opts));
+
+withSourceOptions(
+  program
+    .command('labels')
+    .description('class balance and mean regime duration of the labeler on real candles')
+    .option('--out <file>', 'also write the markdown table here'),
+).action((opts) => labels(opts));
+
+program.parseAsync().catch((error: unknown) => {
+  logger.error({ err: error }, error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

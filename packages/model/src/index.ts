@@ -1,0 +1,16 @@
+export * from './artifact.ts';
+export * from './baselines.ts';
+export * from './config.ts';
+export * from './dataset.ts';
+export * from './evaluate.ts';
+export * from './label-series.ts';
+export * from './labeler.ts';
+export type { ModelMetadata } from './metadata.ts';
+export * from './metrics.ts';
+export * from './model.ts';
+export * from './network.ts';
+export * from './pipeline.ts';
+export * from './regimes.ts';
+export * from './scaler.ts';
+export { initTensorflow, type TensorflowBackend } from './tensorflow.ts';
+export * from './train.ts';

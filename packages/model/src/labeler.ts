@@ -1,0 +1,266 @@
+import { REGIMES, type Regime } from './regimes.ts';
+
+/**
+ * The regime labeler: deterministic rules that name what the market DOES over a horizon of bars.
+ * See REGIMES.md for the definitions, the thresholds and why they were chosen.
+ *
+ * It works on a contiguous base series (5m candles) and builds bars of the primary timeframe's
+ * length (3 × 5m = 15 minutes) anchored at the instant being labelled, so every 5-minute as-of
+ * instant T gets a horizon of exactly `horizonBars` × 15 minutes starting at T. Every quantity is a
+ * log return, a ratio or a percentile rank, so the rules are scale-free (any pair, any price level).
+ */
+
+export const LABELER_VERSION = '1.0.0';
+
+export interface LabelerParams {
+  /** Base candles per bar (3 × 5m = one 15m bar). */
+  baseCandlesPerBar: number;
+  /** Bars in the labelled horizon (16 × 15m = 4 hours). */
+  horizonBars: number;
+  /** Trailing non-overlapping horizon-sized blocks the horizon is ranked against (90 × 4 h = 15 days). */
+  historyBlocks: number;
+  /** Newest trailing blocks whose mean true range is the ATR reference (6 × 4 h = 24 hours). */
+  atrBlocks: number;
+  thresholds: LabelerThresholds;
+}
+
+export interface LabelerThresholds {
+  /** volatility_spike: horizon volatility ≥ this × the median trailing block volatility … */
+  spikeVolRatio: number;
+  /** … and at or above this percentile of the trailing blocks. */
+  spikeVolPercentile: number;
+  /** strong_trend: efficiency ratio ≥ this … */
+  strongEfficiency: number;
+  /** … and a net move of at least this many ATRs. */
+  strongNetAtr: number;
+  /** weak_trend: efficiency ratio ≥ this … */
+  weakEfficiency: number;
+  /** … and a net move of at least this many ATRs. */
+  weakNetAtr: number;
+  /** choppy_high_vol: horizon volatility at or above this percentile of the trailing blocks. */
+  choppyVolPercentile: number;
+  /** squeeze: Bollinger width at or below this percentile of the trailing blocks … */
+  squeezeBbPercentile: number;
+  /** … and a high-low range of at most this many ATRs. */
+  squeezeRangeAtr: number;
+}
+
+export const DEFAULT_LABELER_PARAMS: LabelerParams = {
+  baseCandlesPerBar: 3,
+  horizonBars: 16,
+  historyBlocks: 90,
+  atrBlocks: 6,
+  thresholds: {
+    spikeVolRatio: 2,
+    spikeVolPercentile: 0.95,
+    strongEfficiency: 0.45,
+    strongNetAtr: 4,
+    weakEfficiency: 0.3,
+    weakNetAtr: 2,
+    choppyVolPercentile: 0.7,
+    squeezeBbPercentile: 0.2,
+    squeezeRangeAtr: 4,
+  },
+};
+
+/** A contiguous run of base candles (no missing candle inside), as parallel arrays. */
+export interface BaseSeries {
+  open: ArrayLike<number>;
+  high: ArrayLike<number>;
+  low: ArrayLike<number>;
+  close: ArrayLike<number>;
+}
+
+/** What one horizon-sized window of bars did (all scale-free). */
+export interface WindowShape {
+  /** ln(last close / reference close): the signed net move. */
+  net: number;
+  /** |net| / Σ|bar log return|, in [0, 1]: 1 = a straight line, ≈ 0.25 for a 16-bar random walk. */
+  efficiency: number;
+  /** Root mean square bar log return. */
+  volatility: number;
+  /** Bollinger(horizon, 2) width of the bar closes: 4 × population std / mean × 100. */
+  bbWidth: number;
+  /** ln(max high / min low). */
+  rangeLog: number;
+  /** Mean log true range per bar. */
+  meanTrueRange: number;
+}
+
+/** The quantities the rules look at for one labelled window. */
+export interface RegimeEvidence extends WindowShape {
+  /** Percentile rank (0..1) of `volatility` among the trailing blocks. */
+  volPercentile: number;
+  /** `volatility` / median trailing block volatility. */
+  volRatio: number;
+  /** Percentile rank (0..1) of `bbWidth` among the trailing blocks. */
+  bbPercentile: number;
+  /** ATR reference: mean true range of the newest `atrBlocks` trailing blocks. */
+  atr: number;
+  /** |net| / atr. */
+  netAtr: number;
+  /** rangeLog / atr. */
+  rangeAtr: number;
+}
+
+/** Base candles a window starting at index `start` spans (plus the reference candle before it). */
+export function windowSpan(params: LabelerParams): number {
+  return params.baseCandlesPerBar * params.horizonBars;
+}
+
+/**
+ * Shape of the window of `horizonBars` bars whose first base candle is `start`; the reference price
+ * is the close of candle `start - 1`. The caller guarantees `start - 1 … start + span - 1` exist.
+ */
+export function windowShape(series: BaseSeries, start: number, params: LabelerParams): WindowShape {
+  const per = params.baseCandlesPerBar;
+  const bars = params.horizonBars;
+  const reference = series.close[start - 1]!;
+  let prevClose = reference;
+  let path = 0;
+  let sumSq = 0;
+  let sumTr = 0;
+  let sumClose = 0;
+  let sumClose2 = 0;
+  let hi = Number.NEGATIVE_INFINITY;
+  let lo = Number.POSITIVE_INFINITY;
+  for (let b = 0; b < bars; b++) {
+    const first = start + b * per;
+    let barHigh = series.high[first]!;
+    let barLow = series.low[first]!;
+    for (let k = 1; k < per; k++) {
+      const h = series.high[first + k]!;
+      const l = series.low[first + k]!;
+      if (h > barHigh) barHigh = h;
+      if (l < barLow) barLow = l;
+    }
+    const barClose = series.close[first + per - 1]!;
+    const r = Math.log(barClose / prevClose);
+    path += Math.abs(r);
+    sumSq += r * r;
+    sumTr += Math.log(Math.max(barHigh, prevClose) / Math.min(barLow, prevClose));
+    // Closes relative to the reference keep the Bollinger sums well conditioned at any price level.
+    const rel = barClose / reference;
+    sumClose += rel;
+    sumClose2 += rel * rel;
+    if (barHigh > hi) hi = barHigh;
+    if (barLow < lo) lo = barLow;
+    prevClose = barClose;
+  }
+  const net = Math.log(prevClose / reference);
+  const mean = sumClose / bars;
+  const variance = Math.max(0, sumClose2 / bars - mean * mean);
+  return {
+    net,
+    efficiency: path > 0 ? Math.abs(net) / path : 0,
+    volatility: Math.sqrt(sumSq / bars),
+    bbWidth: ((4 * Math.sqrt(variance)) / mean) * 100,
+    rangeLog: Math.log(hi / lo),
+    meanTrueRange: sumTr / bars,
+  };
+}
+
+/** Fraction of `values` below `x`, ties counted half: a percentile rank in [0, 1]. */
+export function percentileRank(values: ArrayLike<number>, x: number): number {
+  let below = 0;
+  let equal = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < x) below++;
+    else if (v === x) equal++;
+  }
+  return (below + equal / 2) / values.length;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Base candles before a window's first candle that the evidence needs (history blocks + reference). */
+export function historyCandles(params: LabelerParams): number {
+  return params.historyBlocks * windowSpan(params) + 1;
+}
+
+/**
+ * Evidence for the window starting at base index `start`, ranked against the `historyBlocks`
+ * non-overlapping windows that end exactly where it begins. Returns undefined when the series does
+ * not hold the full history before `start` or the full window after it. `shapeAt` lets a caller
+ * labelling many instants reuse block shapes (overlapping histories share them).
+ */
+export function regimeEvidence(
+  series: BaseSeries,
+  start: number,
+  params: LabelerParams,
+  shapeAt: (start: number) => WindowShape = (i) => windowShape(series, i, params),
+): RegimeEvidence | undefined {
+  const span = windowSpan(params);
+  if (start - historyCandles(params) < 0 || start + span > series.close.length) return undefined;
+  const shape = shapeAt(start);
+  const vols: number[] = [];
+  const widths: number[] = [];
+  let atrSum = 0;
+  for (let m = 1; m <= params.historyBlocks; m++) {
+    const block = shapeAt(start - m * span);
+    vols.push(block.volatility);
+    widths.push(block.bbWidth);
+    if (m <= params.atrBlocks) atrSum += block.meanTrueRange;
+  }
+  const atr = atrSum / params.atrBlocks;
+  const medianVol = median(vols);
+  return {
+    ...shape,
+    volPercentile: percentileRank(vols, shape.volatility),
+    volRatio: medianVol > 0 ? shape.volatility / medianVol : Number.POSITIVE_INFINITY,
+    bbPercentile: percentileRank(widths, shape.bbWidth),
+    atr,
+    netAtr: atr > 0 ? Math.abs(shape.net) / atr : 0,
+    rangeAtr: atr > 0 ? shape.rangeLog / atr : 0,
+  };
+}
+
+/** The rules, first match wins; the order is part of the definition (see REGIMES.md). */
+export function classifyRegime(e: RegimeEvidence, t: LabelerThresholds): Regime {
+  if (e.volRatio >= t.spikeVolRatio && e.volPercentile >= t.spikeVolPercentile) return 'volatility_spike';
+  if (e.efficiency >= t.strongEfficiency && e.netAtr >= t.strongNetAtr) return 'strong_trend';
+  if (e.efficiency >= t.weakEfficiency && e.netAtr >= t.weakNetAtr) return 'weak_trend';
+  if (e.volPercentile >= t.choppyVolPercentile) return 'choppy_high_vol';
+  if (e.bbPercentile <= t.squeezeBbPercentile && e.rangeAtr <= t.squeezeRangeAtr) return 'squeeze';
+  return 'range';
+}
+
+/**
+ * Forward label of the as-of instant whose first future base candle is `start`: what the market
+ * does over the next horizon. Undefined when the history or the horizon is not in the series.
+ */
+export function forwardRegime(series: BaseSeries, start: number, params: LabelerParams): Regime | undefined {
+  const e = regimeEvidence(series, start, params);
+  return e && classifyRegime(e, params.thresholds);
+}
+
+/**
+ * The same rules applied to the window ENDING at the as-of instant (the persistence baseline): it uses
+ * only candles closed by then, so it is a legitimate forecast "the next 4 h look like the last 4 h".
+ */
+export function backwardRegime(series: BaseSeries, start: number, params: LabelerParams): Regime | undefined {
+  return forwardRegime(series, start - windowSpan(params), params);
+}
+
+/** Class counts and mean run length (in consecutive labelled instants) of a label sequence. */
+export function labelStatistics(labels: readonly Regime[]): {
+  counts: Record<Regime, number>;
+  meanRun: Record<Regime, number>;
+} {
+  const counts = Object.fromEntries(REGIMES.map((r) => [r, 0])) as Record<Regime, number>;
+  const runs = Object.fromEntries(REGIMES.map((r) => [r, 0])) as Record<Regime, number>;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    counts[label]++;
+    if (i === 0 || labels[i - 1] !== label) runs[label]++;
+  }
+  const meanRun = Object.fromEntries(
+    REGIMES.map((r) => [r, runs[r] > 0 ? counts[r] / runs[r] : 0]),
+  ) as Record<Regime, number>;
+  return { counts, meanRun };
+}

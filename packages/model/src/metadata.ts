@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { LogisticState } from './baselines.ts';
+import type { LabelerParams } from './labeler.ts';
+import type { NetworkConfig } from './network.ts';
+import type { EpochReport } from './train.ts';
+
+/** Bumped when the artifact layout changes; loading refuses any other value. */
+export const ARTIFACT_FORMAT = 1;
+
+const period = z.object({ from: z.string(), to: z.string() });
+
+const thresholds = z.object({
+  spikeVolRatio: z.number(),
+  spikeVolPercentile: z.number(),
+  strongEfficiency: z.number(),
+  strongNetAtr: z.number(),
+  weakEfficiency: z.number(),
+  weakNetAtr: z.number(),
+  choppyVolPercentile: z.number(),
+  squeezeBbPercentile: z.number(),
+  squeezeRangeAtr: z.number(),
+});
+
+/** A small, fixed evaluation recorded at training time; a test recomputes it from the saved artifact. */
+const smokeCheck = z.object({
+  symbol: z.string(),
+  from: z.string(),
+  to: z.string(),
+  strideMinutes: z.number(),
+  samples: z.number(),
+  accuracy: z.number(),
+  macroF1: z.number(),
+  /** Sum over samples of the predicted class probability of the true class: sensitive to every output. */
+  trueClassProbabilitySum: z.number(),
+});
+
+export const metadataSchema = z.object({
+  format: z.literal(ARTIFACT_FORMAT),
+  version: z.string().min(1),
+  createdAt: z.string(),
+  featureNames: z.array(z.string()),
+  intervals: z.array(z.string()),
+  primaryInterval: z.string(),
+  steps: z.number().int().positive(),
+  /** Regime ids in softmax output order. */
+  regimes: z.array(z.string()),
+  labeler: z.object({
+    version: z.string(),
+    params: z.object({
+      baseCandlesPerBar: z.number().int(),
+      horizonBars: z.number().int(),
+      historyBlocks: z.number().int(),
+      atrBlocks: z.number().int(),
+      thresholds,
+    }),
+  }),
+  network: z.object({ groupSteps: z.number().int(), units: z.number().int(), seed: z.number().int() }),
+  training: z.object({
+    symbols: z.array(z.string()),
+    periods: z.object({ train: period, validation: period, test: period }),
+    strideMinutes: z.object({ train: z.number(), validation: z.number(), test: z.number() }),
+    samples: z.object({ train: z.number(), validation: z.number() }),
+    skipped: z.record(z.string(), z.number()),
+    classCounts: z.record(z.string(), z.number()),
+    classWeights: z.array(z.number()),
+    learningRate: z.number(),
+    batchSize: z.number(),
+    maxEpochs: z.number(),
+    patience: z.number(),
+    epochs: z.array(
+      z.object({
+        epoch: z.number(),
+        loss: z.number(),
+        validationMacroF1: z.number(),
+        validationAccuracy: z.number(),
+        seconds: z.number(),
+        samplesPerSecond: z.number(),
+        improved: z.boolean(),
+      }),
+    ),
+    bestEpoch: z.number(),
+    trainingSeconds: z.number(),
+    samplesPerSecond: z.number(),
+    backend: z.string(),
+    dataHash: z.string(),
+  }),
+  metrics: z.object({
+    validation: z.object({ macroF1: z.number(), accuracy: z.number() }),
+    smoke: smokeCheck.optional(),
+  }),
+});
+
+export type ModelMetadata = z.infer<typeof metadataSchema>;
+export type SmokeCheck = z.infer<typeof smokeCheck>;
+
+/** Compile-time checks that the schema and the in-memory types agree. */
+export type MetadataLabelerParams = ModelMetadata['labeler']['params'] extends LabelerParams
+  ? LabelerParams
+  : never;
+export type MetadataNetwork = ModelMetadata['network'] extends NetworkConfig ? NetworkConfig : never;
+export type MetadataEpoch = ModelMetadata['training']['epochs'][number] extends EpochReport
+  ? EpochReport
+  : never;
+
+export const scalerSchema = z.object({
+  featureNames: z.array(z.string()),
+  mean: z.array(z.number()),
+  std: z.array(z.number().positive()),
+  clip: z.number().positive(),
+});
+
+export const baselinesSchema = z.object({
+  majorityClass: z.number().int().min(0),
+  logistic: z.object({
+    featureCount: z.number().int().positive(),
+    weights: z.array(z.number()),
+    bias: z.array(z.number()),
+  }),
+});
+
+export type BaselinesState = { majorityClass: number; logistic: LogisticState };

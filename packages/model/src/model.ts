@@ -1,0 +1,100 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FeatureWindow } from '@regime/features';
+import { readArtifact } from './artifact.ts';
+import type { ModelMetadata } from './metadata.ts';
+import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
+import { applyScaler } from './scaler.ts';
+import { initTensorflow, tf } from './tensorflow.ts';
+
+export interface RegimePrediction {
+  regime: Regime;
+  /** Probability of `regime`. */
+  confidence: number;
+  probabilities: Record<Regime, number>;
+}
+
+export interface RegimeModel {
+  readonly version: string;
+  readonly metadata: ModelMetadata;
+  /** One prediction per window, in order. Refuses windows whose shape or feature names differ from the model's. */
+  predict(windows: readonly FeatureWindow[]): Promise<RegimePrediction[]>;
+  dispose(): void;
+}
+
+/** packages/model/artifacts/default: the model shipped with the repository. */
+export function defaultModelDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../artifacts/default');
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
+}
+
+/** Turns one row of softmax output into a prediction. */
+export function toPrediction(probabilities: ArrayLike<number>, offset = 0): RegimePrediction {
+  let best = 0;
+  const record = {} as Record<Regime, number>;
+  REGIMES.forEach((regime, k) => {
+    const p = probabilities[offset + k]!;
+    record[regime] = p;
+    if (p > probabilities[offset + best]!) best = k;
+  });
+  return { regime: REGIMES[best]!, confidence: probabilities[offset + best]!, probabilities: record };
+}
+
+/**
+ * Loads an artifact folder and verifies it against this build (feature names in order, intervals,
+ * steps, regime map, labeler version, model shapes); a mismatch throws ModelArtifactError.
+ */
+export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
+  await initTensorflow();
+  const { model, metadata, scaler } = await readArtifact(dir);
+  const steps = metadata.steps;
+  const featureCount = metadata.featureNames.length;
+  let disposed = false;
+  return {
+    version: metadata.version,
+    metadata,
+    async predict(windows) {
+      if (disposed) throw new Error(`model ${metadata.version} has been disposed`);
+      if (windows.length === 0) return [];
+      const row = steps * featureCount;
+      const raw = new Float64Array(windows.length * row);
+      windows.forEach((w, i) => {
+        if (w.steps !== steps || w.values.length !== row) {
+          throw new Error(
+            `window ${i} (as of ${w.asOf}) has ${w.steps} steps × ${w.values.length / w.steps} features; the model needs ${steps} × ${featureCount}`,
+          );
+        }
+        if (!sameNames(w.featureNames, metadata.featureNames)) {
+          throw new Error(
+            `window ${i} (as of ${w.asOf}) has different feature names than model ${metadata.version}`,
+          );
+        }
+        for (let k = 0; k < row; k++) {
+          if (!Number.isFinite(w.values[k])) {
+            throw new Error(
+              `window ${i} (as of ${w.asOf}) has a non-finite value at step ${Math.floor(k / featureCount)}, feature ${metadata.featureNames[k % featureCount]}`,
+            );
+          }
+        }
+        raw.set(w.values, i * row);
+      });
+      const input = tf.tensor3d(applyScaler(scaler, raw), [windows.length, steps, featureCount]);
+      const output = model.predict(input) as tf.Tensor;
+      try {
+        const probabilities = await output.data();
+        return windows.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
+      } finally {
+        input.dispose();
+        output.dispose();
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      model.dispose();
+    },
+  };
+}

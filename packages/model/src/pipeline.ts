@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { INTERVAL_MS } from '@regime/candles';
+import { FEATURE_NAMES, warmupCandles } from '@regime/features';
+import { featureIntervals } from './artifact.ts';
+import { DEFAULT_LOGISTIC, majorityClass, newestRows, trainLogistic } from './baselines.ts';
+import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
+import {
+  addSkipCounts,
+  asOfInstants,
+  buildDataset,
+  concatDatasets,
+  type Dataset,
+  type DatasetProgress,
+  type SkipCounts,
+  type SymbolHistory,
+} from './dataset.ts';
+import { BASE_INTERVAL_MS } from './label-series.ts';
+import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
+import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
+import { argmaxRows, macroF1 } from './metrics.ts';
+import type { NetworkConfig } from './network.ts';
+import { REGIMES } from './regimes.ts';
+import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
+import type { tf } from './tensorflow.ts';
+import { balancedClassWeights, type EpochReport, predictProbabilities, trainNetwork } from './train.ts';
+
+/**
+ * Candle range (open times) a period of as-of instants needs: before it, the longer of the label
+ * history and the features' warm-up of every interval; after it, the label horizon.
+ */
+export function candleRange(period: Period, params: LabelerParams): Period {
+  // The backward (persistence) window and its history reach one window further back than the forward label.
+  const labelBefore = (historyCandles(params) + windowSpan(params)) * BASE_INTERVAL_MS;
+  const warmup = warmupCandles();
+  const featureBefore = Math.max(
+    ...(['5m', '15m', '1h'] as const).map((interval) => (warmup[interval] + 1) * INTERVAL_MS[interval]),
+  );
+  return {
+    from: period.from - Math.max(labelBefore, featureBefore),
+    to: period.to + windowSpan(params) * BASE_INTERVAL_MS,
+  };
+}
+
+export function labelHorizonMs(params: LabelerParams): number {
+  return windowSpan(params) * BASE_INTERVAL_MS;
+}
+
+/** sha256 over every candle (open time and OHLCV) of every series used, in a fixed order. */
+export function historyHash(inputs: readonly SymbolHistory[]): string {
+  const hash = createHash('sha256');
+  for (const input of inputs) {
+    for (const interval of ['5m', '15m', '1h'] as const) {
+      hash.update(`${input.symbol}/${interval}\n`);
+      for (const c of input.history[interval]) {
+        hash.update(`${c.openTime},${c.open},${c.high},${c.low},${c.close},${c.volume}\n`);
+      }
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Evenly spaced subsample of at most `max` sample indices (keeps the chronological spread). */
+export function evenSubsample(size: number, max: number | undefined): Uint32Array {
+  const count = max === undefined ? size : Math.min(size, max);
+  const out = new Uint32Array(count);
+  for (let k = 0; k < count; k++) out[k] = Math.floor((k * size) / count);
+  return out;
+}
+
+export function selectSamples(d: Dataset, indices: ArrayLike<number>): Dataset {
+  const row = d.steps * d.featureCount;
+  const windows = new Float32Array(indices.length * row);
+  const pick = <T extends Uint8Array | Float64Array>(src: T, make: (n: number) => T): T => {
+    const out = make(indices.length);
+    for (let k = 0; k < indices.length; k++) out[k] = src[indices[k]!]!;
+    return out;
+  };
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    windows.set(d.windows.subarray(i * row, (i + 1) * row), k * row);
+  }
+  return {
+    ...d,
+    size: indices.length,
+    windows,
+    labels: pick(d.labels, (n) => new Uint8Array(n)),
+    persistence: pick(d.persistence, (n) => new Uint8Array(n)),
+    asOf: pick(d.asOf, (n) => new Float64Array(n)),
+    symbolIndex: pick(d.symbolIndex, (n) => new Uint8Array(n)),
+  };
+}
+
+export interface PipelineProgress {
+  stage: 'dataset' | 'baselines' | 'training';
+  split?: keyof SplitPeriods;
+  dataset?: DatasetProgress;
+  batch?: { epoch: number; done: number; total: number; loss: number };
+  epoch?: EpochReport;
+}
+
+export interface TrainedArtifact {
+  model: tf.LayersModel;
+  metadata: ModelMetadata;
+  scaler: ScalerState;
+  baselines: BaselinesState;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** As-of instants per buildDataset() call in splitDataset(). */
+const INSTANTS_PER_CALL = 4096;
+
+/**
+ * Builds the dataset of one split, symbol by symbol and in chunks, yielding to the event loop between
+ * chunks so progress and log lines are written while it runs (the builder itself is synchronous).
+ */
+export async function splitDataset(
+  inputs: readonly SymbolHistory[],
+  period: Period,
+  strideMinutes: number,
+  params: LabelerParams,
+  onProgress?: (p: DatasetProgress) => void,
+): Promise<{ dataset: Dataset; skipped: SkipCounts }> {
+  const asOfs = asOfInstants(period.from, period.to, strideMinutes * 60_000);
+  const symbols = inputs.map((i) => i.symbol);
+  const parts: Dataset[] = [];
+  let skipped: SkipCounts = { labelGap: 0, featureGap: 0, featureWarmup: 0 };
+  for (const input of inputs) {
+    for (let c = 0; c < asOfs.length; c += INSTANTS_PER_CALL) {
+      const built = buildDataset([input], asOfs.slice(c, c + INSTANTS_PER_CALL), params);
+      parts.push(built.dataset);
+      skipped = addSkipCounts(skipped, built.skipped);
+      onProgress?.({
+        symbol: input.symbol,
+        done: Math.min(asOfs.length, c + INSTANTS_PER_CALL),
+        total: asOfs.length,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return { dataset: concatDatasets(parts, symbols), skipped };
+}
+
+/** Recomputes the smoke check of an artifact on the given history (the same code path as `evaluate`). */
+export async function smokeMetrics(
+  model: tf.LayersModel,
+  scaler: ScalerState,
+  inputs: readonly SymbolHistory[],
+  smoke: { symbol: string; from: number; to: number; strideMinutes: number },
+  params: LabelerParams,
+): Promise<SmokeCheck> {
+  const { dataset } = await splitDataset(inputs, smoke, smoke.strideMinutes, params);
+  const x = applyScaler(scaler, dataset.windows);
+  const probabilities = predictProbabilities(model, x, dataset.steps, dataset.featureCount);
+  const predicted = argmaxRows(probabilities);
+  let correct = 0;
+  let trueClassProbabilitySum = 0;
+  for (let i = 0; i < dataset.size; i++) {
+    if (predicted[i] === dataset.labels[i]) correct++;
+    trueClassProbabilitySum += probabilities[i * REGIMES.length + dataset.labels[i]!]!;
+  }
+  return {
+    symbol: smoke.symbol,
+    from: iso(smoke.from),
+    to: iso(smoke.to),
+    strideMinutes: smoke.strideMinutes,
+    samples: dataset.size,
+    accuracy: dataset.size > 0 ? correct / dataset.size : 0,
+    macroF1: macroF1(dataset.labels, predicted),
+    trueClassProbabilitySum,
+  };
+}
+
+/**
+ * The whole training run on candles already in memory: datasets, scaler (train only), LSTM with
+ * early stopping, baselines, metadata. Returns the artifact parts; writing them is the caller's job.
+ */
+export async function trainPipeline(
+  inputs: readonly SymbolHistory[],
+  config: TrainConfig,
+  context: { backend: string; version: string },
+  onProgress?: (p: PipelineProgress) => void,
+  onCheckpoint?: (artifact: TrainedArtifact) => Promise<void>,
+): Promise<TrainedArtifact> {
+  const params = labelerParams(config);
+  const periods = splitPeriods(config, labelHorizonMs(params));
+  const built = {} as Record<'train' | 'validation', { dataset: Dataset; skipped: SkipCounts }>;
+  for (const split of ['train', 'validation'] as const) {
+    built[split] = await splitDataset(
+      inputs,
+      periods[split],
+      config.strideMinutes[split],
+      params,
+      (dataset) => onProgress?.({ stage: 'dataset', split, dataset }),
+    );
+  }
+  const full = built.train.dataset;
+  const train = selectSamples(full, evenSubsample(full.size, config.maxTrainSamples));
+  const validation = built.validation.dataset;
+  if (train.size === 0 || validation.size === 0) {
+    throw new Error(
+      `no usable samples (train ${train.size}, validation ${validation.size}): check the period and the data`,
+    );
+  }
+  const scaler = fitScaler(train.windows, FEATURE_NAMES);
+  const trainX = applyScaler(scaler, train.windows);
+  const validationX = applyScaler(scaler, validation.windows);
+  const classWeights = balancedClassWeights(train.labels);
+
+  onProgress?.({ stage: 'baselines' });
+  const baselines: BaselinesState = {
+    majorityClass: majorityClass(train.labels),
+    logistic: trainLogistic(newestRows(trainX, train.steps, train.featureCount), train.labels, {
+      ...DEFAULT_LOGISTIC,
+      classWeights,
+    }),
+  };
+
+  const network: NetworkConfig = {
+    units: config.model.units,
+    groupSteps: config.model.groupSteps,
+    seed: config.model.seed,
+  };
+  const classCounts = Object.fromEntries(REGIMES.map((r) => [r, 0]));
+  for (const label of train.labels) classCounts[REGIMES[label]!]!++;
+  const skipped: Record<string, number> = {};
+  for (const split of ['train', 'validation'] as const) {
+    for (const [reason, count] of Object.entries(built[split].skipped)) skipped[`${split}.${reason}`] = count;
+  }
+  skipped['train.subsampledAway'] = full.size - train.size;
+  const dataHash = historyHash(inputs);
+  const started = performance.now();
+
+  /** Metadata of the model as it is after `epochs` (the best of them holds the weights). */
+  const describe = async (model: tf.LayersModel, epochs: readonly EpochReport[]): Promise<ModelMetadata> => {
+    const best = epochs.reduce((a, b) => (b.validationMacroF1 > a.validationMacroF1 ? b : a));
+    const trainSeconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
+    const metadata: ModelMetadata = {
+      format: ARTIFACT_FORMAT,
+      version: context.version,
+      createdAt: new Date().toISOString(),
+      featureNames: [...FEATURE_NAMES],
+      intervals: featureIntervals(FEATURE_NAMES),
+      primaryInterval: featureIntervals(FEATURE_NAMES)[0]!,
+      steps: train.steps,
+      regimes: [...REGIMES],
+      labeler: { version: LABELER_VERSION, params },
+      network,
+      training: {
+        symbols: [...config.symbols],
+        periods: {
+          train: { from: iso(periods.train.from), to: iso(periods.train.to) },
+          validation: { from: iso(periods.validation.from), to: iso(periods.validation.to) },
+          test: { from: iso(periods.test.from), to: iso(periods.test.to) },
+        },
+        strideMinutes: { ...config.strideMinutes },
+        samples: { train: train.size, validation: validation.size },
+        skipped,
+        classCounts,
+        classWeights,
+        learningRate: config.model.learningRate,
+        batchSize: config.model.batchSize,
+        maxEpochs: config.model.maxEpochs,
+        patience: config.model.patience,
+        epochs: [...epochs],
+        bestEpoch: best.epoch,
+        trainingSeconds: (performance.now() - started) / 1000,
+        samplesPerSecond: (train.size * epochs.length) / trainSeconds,
+        backend: context.backend,
+        dataHash,
+      },
+      metrics: {
+        validation: { macroF1: best.validationMacroF1, accuracy: best.validationAccuracy },
+      },
+    };
+    if (config.smoke)
+      metadata.metrics.smoke = await smokeMetrics(model, scaler, inputs, config.smoke, params);
+    return metadata;
+  };
+
+  const result = await trainNetwork(
+    { x: trainX, y: train.labels, steps: train.steps, featureCount: train.featureCount },
+    { x: validationX, y: validation.labels, steps: validation.steps, featureCount: validation.featureCount },
+    {
+      network,
+      learningRate: config.model.learningRate,
+      batchSize: config.model.batchSize,
+      maxEpochs: config.model.maxEpochs,
+      patience: config.model.patience,
+      classWeights,
+      onBatch: (batch) => onProgress?.({ stage: 'training', batch }),
+      onEpoch: (epoch) => onProgress?.({ stage: 'training', epoch }),
+      onImproved: async (model, epochs) => {
+        if (onCheckpoint)
+          await onCheckpoint({ model, metadata: await describe(model, epochs), scaler, baselines });
+      },
+    },
+  );
+  const metadata = await describe(result.model, result.epochs);
+  return { model: result.model, metadata, scaler, baselines };
+}

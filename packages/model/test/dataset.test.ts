@@ -1,0 +1,115 @@
+import { INTERVAL_MS } from '@regime/candles';
+import { FEATURE_NAMES, featureWindow, WINDOW_STEPS } from '@regime/features';
+import { describe, expect, it } from 'vitest';
+import { parseTrainConfig, splitPeriods } from '../src/config.ts';
+import { asOfInstants, buildDataset } from '../src/dataset.ts';
+import { SeriesLabeler } from '../src/label-series.ts';
+import { DEFAULT_LABELER_PARAMS, historyCandles, windowSpan } from '../src/labeler.ts';
+import { candleRange, evenSubsample } from '../src/pipeline.ts';
+import { regimeIndex } from '../src/regimes.ts';
+import { historyFrom5m, synthetic5m } from './synthetic.ts';
+
+const params = DEFAULT_LABELER_PARAMS;
+const M5 = INTERVAL_MS['5m'];
+const DAY = 86_400_000;
+
+// 20 days of 5m candles: enough for the 1h warm-up and the 15-day label history.
+const start = Date.UTC(2024, 0, 1);
+const candles = synthetic5m(
+  [
+    { candles: 4000, drift: 0, vol: 0.001 },
+    { candles: 800, drift: 0.0003, vol: 0.002 },
+    { candles: 1000, drift: 0, vol: 0.0005 },
+  ],
+  { start, seed: 21 },
+);
+const history = historyFrom5m(candles);
+const end = candles[candles.length - 1]!.openTime + M5;
+
+describe('buildDataset', () => {
+  const asOfs = asOfInstants(start, end, 60 * 60_000);
+
+  it('pairs each usable instant with its feature window and its forward and backward labels', () => {
+    const { dataset, skipped } = buildDataset([{ symbol: 'TESTUSDT', history }], asOfs, params);
+    expect(dataset.size).toBeGreaterThan(50);
+    expect(dataset.size + skipped.labelGap + skipped.featureGap + skipped.featureWarmup).toBe(asOfs.length);
+    expect(dataset.windows.length).toBe(dataset.size * WINDOW_STEPS * FEATURE_NAMES.length);
+    const labeler = new SeriesLabeler(candles, params);
+    for (const i of [0, Math.floor(dataset.size / 2), dataset.size - 1]) {
+      const asOf = dataset.asOf[i]!;
+      // The dataset reads the warm-up slice production reads; the full history seeds the slowest
+      // indicators earlier, so values agree to the features' convergence tolerance, not bit for bit.
+      const expected = featureWindow(history, asOf).values;
+      const row = WINDOW_STEPS * FEATURE_NAMES.length;
+      const got = dataset.windows.subarray(i * row, (i + 1) * row);
+      for (let k = 0; k < row; k++)
+        expect(Math.abs(got[k]! - expected[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(expected[k]!)));
+      const labels = labeler.labelsAt(asOf)!;
+      expect(dataset.labels[i]).toBe(regimeIndex(labels.forward));
+      expect(dataset.persistence[i]).toBe(regimeIndex(labels.backward));
+    }
+    // The first labelled instant has the full label history behind it; the last has its horizon ahead.
+    const firstPossible = start + (historyCandles(params) + windowSpan(params)) * M5;
+    expect(dataset.asOf[0]!).toBeGreaterThanOrEqual(firstPossible);
+    expect(dataset.asOf[dataset.size - 1]! + windowSpan(params) * M5).toBeLessThanOrEqual(end);
+  });
+
+  it('skips and counts instants whose label or window would cross a missing candle', () => {
+    const holeAt = start + 5000 * M5;
+    const holed = candles.filter((c) => c.openTime !== holeAt);
+    const full = buildDataset([{ symbol: 'TESTUSDT', history }], asOfs, params).dataset;
+    const { dataset, skipped } = buildDataset(
+      [{ symbol: 'TESTUSDT', history: historyFrom5m(holed) }],
+      asOfs,
+      params,
+    );
+    expect(dataset.size).toBeLessThan(full.size);
+    expect(skipped.labelGap + skipped.featureGap).toBeGreaterThan(0);
+    // No surviving instant's label horizon, backward window or feature window covers the hole.
+    for (const asOf of dataset.asOf) {
+      expect(asOf > holeAt || asOf + windowSpan(params) * M5 <= holeAt).toBe(true);
+    }
+  });
+});
+
+describe('splits', () => {
+  const config = parseTrainConfig(
+    JSON.stringify({ symbols: ['BTCUSDT'], from: '2024-01-01', to: '2024-12-31', splitGapHours: 24 }),
+    'inline.json',
+  );
+
+  it('are chronological with a gap of at least the label horizon before validation and test', () => {
+    const horizon = windowSpan(params) * M5;
+    const p = splitPeriods(config, horizon);
+    expect(p.train.from).toBe(Date.UTC(2024, 0, 1));
+    expect(p.test.to).toBe(Date.UTC(2024, 11, 31));
+    expect(p.validation.from - p.train.to).toBe(DAY);
+    expect(p.test.from - p.validation.to).toBe(DAY);
+    // The last training label's horizon ends before the first validation instant.
+    expect(p.train.to - M5 + horizon).toBeLessThan(p.validation.from);
+  });
+
+  it('refuses a gap shorter than the label horizon', () => {
+    const short = { ...config, splitGapHours: 1 };
+    expect(() => splitPeriods(short, windowSpan(params) * M5)).toThrow(/shorter than the label horizon/);
+  });
+
+  it('reports every bad config value at once', () => {
+    const bad = JSON.stringify({ symbols: ['bad symbol!'], from: 'yesterday', to: '2024-01-01' });
+    expect(() => parseTrainConfig(bad, 'x.json')).toThrow(/symbols[\s\S]*from/);
+  });
+
+  it('loads enough candles before the period for the label history and every feature warm-up', () => {
+    const period = { from: Date.UTC(2024, 5, 1), to: Date.UTC(2024, 6, 1) };
+    const range = candleRange(period, params);
+    expect(period.from - range.from).toBeGreaterThanOrEqual(
+      (historyCandles(params) + windowSpan(params)) * M5,
+    );
+    expect(range.to - period.to).toBe(windowSpan(params) * M5);
+  });
+
+  it('subsamples evenly', () => {
+    expect(Array.from(evenSubsample(10, 4))).toEqual([0, 2, 5, 7]);
+    expect(evenSubsample(3, undefined).length).toBe(3);
+  });
+});
