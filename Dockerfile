@@ -25,9 +25,8 @@ COPY apps/collector/package.json apps/collector/
 COPY apps/exchange-replay/package.json apps/exchange-replay/
 COPY apps/predictor/package.json apps/predictor/
 COPY test/package.json test/
-# Like .ci/run: npm ci refuses a lock file that lacks some optional platform binaries (biome and
-# turbo for other systems); npm install then installs the same locked versions.
-RUN npm ci --omit=dev --no-audit --no-fund || npm install --omit=dev --no-audit --no-fund
+# Exactly the locked versions: the build fails rather than resolve anything anew.
+RUN npm ci --omit=dev --no-audit --no-fund
 
 # Sources (.dockerignore keeps tests, benchmarks and local state out).
 COPY tsconfig.base.json ./
