@@ -12,23 +12,27 @@ export interface PendingPeek {
 }
 
 /**
- * The 12 features of candles from..to (inclusive) of a prepared series, row-major (row 0 = candle `from`).
- * The engine restarts at every gap (and at `from`), so a row depends only on the gap-free run of
- * candles ending at it, starting no earlier than `from`. `peeks` must be sorted by afterIndex.
+ * The 12 features of candles keepFrom..to (inclusive) of a prepared series, row-major (row 0 = candle
+ * `keepFrom`), computed by streaming candles from..to. The engine restarts at every gap (and at `from`),
+ * so a row depends only on the gap-free run of candles ending at it, starting no earlier than `from`.
+ * Rows before `keepFrom` (warm-up) are computed but not kept. `peeks` must be sorted by afterIndex.
  */
 export function computeSeries(
   series: PreparedSeries,
   from: number,
   to: number,
   peeks: readonly PendingPeek[] = [],
+  keepFrom = from,
 ): Float64Array {
-  const values = new Float64Array(Math.max(0, to - from + 1) * FEATURE_COUNT);
+  const values = new Float64Array(Math.max(0, to - keepFrom + 1) * FEATURE_COUNT);
+  const scratch = new Float64Array(FEATURE_COUNT);
   const engine = new IncrementalFeatures(series.interval);
   let p = 0;
   while (p < peeks.length && peeks[p]!.afterIndex < from) p++;
   for (let i = from; i <= to; i++) {
     if (i > from && series.runLength[i] === 1) engine.reset();
-    engine.updateTrusted(series.candles[i]!, values, (i - from) * FEATURE_COUNT);
+    if (i < keepFrom) engine.updateTrusted(series.candles[i]!, scratch, 0);
+    else engine.updateTrusted(series.candles[i]!, values, (i - keepFrom) * FEATURE_COUNT);
     while (p < peeks.length && peeks[p]!.afterIndex === i) {
       const peek = peeks[p++]!;
       engine.peek(peek.candle, peek.out, peek.offset);

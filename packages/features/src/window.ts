@@ -239,9 +239,11 @@ export function featureWindow(
     const s = series[interval];
     const to = idx[interval];
     const from = to - s.runLength[to]! + 1;
+    // Only the rows the window shows are kept: the newest `needed − warm-up` candles.
+    const keepFrom = to - (plan.newest[interval].needed - INDICATOR_WARMUP) + 1;
     const peeks: PendingPeek[] =
       interval === '15m' && partial ? [{ afterIndex: to, candle: partial, out: partialRow!, offset: 0 }] : [];
-    rows[interval] = { values: computeSeries(s, from, to, peeks), from };
+    rows[interval] = { values: computeSeries(s, from, to, peeks, keepFrom), from: keepFrom };
   }
   return assemble(plan, idx, rows, partialRow);
 }
