@@ -41,7 +41,13 @@ describe.skipIf(!shared)('replay WebSocket kline streams', () => {
     try {
       await client.opened;
       await waitFor(() => ex.now() >= to, 10_000, 'the virtual clock to reach the end');
-      await sleep(200);
+      // the last closes go out on the tick after the clock reaches the end (ticks ≤ 20 ms apart)
+      await sleep(150);
+      await waitFor(
+        () => client.messages.length === ex.stats.wsMessages,
+        5_000,
+        'every message sent to arrive',
+      );
       expect(ex.stats.wsOpen).toBe(1);
       const messages = client.messages.map((m) => JSON.parse(m) as Message);
       for (const symbol of symbols) {
@@ -52,7 +58,7 @@ describe.skipIf(!shared)('replay WebSocket kline streams', () => {
           const finals = mine.filter((m) => m.data.k.x).map((m) => toCandle(m.data.k));
           // A stream starts with the candle in progress when the client subscribed (as on Binance).
           const subscribedAt = toCandle(mine[0]!.data.k).openTime;
-          expect(subscribedAt).toBeLessThan(from + 3_600_000);
+          expect(subscribedAt).toBeLessThan(to - 2 * 3_600_000); // a slow start still leaves 2+ hours
           const source = readKlineFiles(sharedKlinesDir(), symbol, interval, { from: subscribedAt, to });
           expect(finals.map(ohlcv)).toEqual(source.map(ohlcv));
           // every update before a close belongs to that candle and stays inside the final's range
@@ -91,7 +97,14 @@ describe.skipIf(!shared)('replay WebSocket kline streams', () => {
       await client.opened;
       client.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@kline_5m'], id: 7 }));
       await waitFor(() => ex.now() >= from + 3_600_000, 10_000, 'the end of the replay');
-      await sleep(100);
+      // the last closes go out on the tick after the clock reaches the end (ticks ≤ 20 ms apart)
+      await sleep(150);
+      // + 1: the answer to SUBSCRIBE
+      await waitFor(
+        () => client.messages.length === ex.stats.wsMessages + 1,
+        5_000,
+        'every message sent to arrive',
+      );
       expect(JSON.parse(client.messages[0]!)).toEqual({ result: null, id: 7 });
       const events = client.messages.slice(1).map((m) => JSON.parse(m) as Message['data']);
       const finals = events.filter((e) => e.k.x).map((e) => toCandle(e.k));
@@ -102,7 +115,7 @@ describe.skipIf(!shared)('replay WebSocket kline streams', () => {
       });
       expect(finals.map(ohlcv)).toEqual(source.map(ohlcv));
       const updates = events.filter((e) => !e.k.x).map((e) => toCandle(e.k));
-      expect(updates.length).toBeGreaterThan(12);
+      expect(updates.length).toBeGreaterThan(5);
       for (const u of updates) {
         const final = source.find((c) => c.openTime === u.openTime)!;
         expect(u.high).toBeLessThanOrEqual(final.high);
@@ -118,39 +131,67 @@ describe.skipIf(!shared)('replay WebSocket kline streams', () => {
 });
 
 describe.skipIf(!shared)('replay WebSocket faults', () => {
-  it('injects malformed messages besides the real ones, drops connections, delays messages', async () => {
+  const isBad = (text: string): boolean => {
+    try {
+      const m = JSON.parse(text) as Message;
+      const k = toCandle(m.data.k);
+      return (
+        !/^[A-Z0-9]+$/.test(m.data.s) ||
+        !['btcusdt@kline_5m', 'ethusdt@kline_5m'].includes(m.stream) ||
+        !Number.isFinite(k.close) ||
+        k.high < k.low ||
+        k.volume < 0
+      );
+    } catch {
+      return true;
+    }
+  };
+
+  it('injects malformed messages besides the real ones, and delays messages', async () => {
     const from = Date.UTC(2024, 6, 27, 0, 0);
+    const to = from + 3_600_000;
     const ex = await startReplayExchange({
       dataDir: sharedKlinesDir(),
       from,
+      to,
       speed: 3000,
-      faults: { malformedEveryN: 4, dropConnectionsEverySec: 0.6, delayMs: 30 },
+      faults: { malformedEveryN: 4, delayMs: 30 },
     });
     const client = record(`${ex.wsUrl}/stream?streams=btcusdt@kline_5m/ethusdt@kline_5m`);
     try {
       await client.opened;
-      await waitFor(() => client.closes.length > 0, 5_000, 'the drop fault');
-      expect(client.closes[0]).toBe(1006); // terminated, no close frame: what a network failure looks like
-      expect(ex.stats.drops).toBeGreaterThanOrEqual(1);
-      expect(ex.stats.droppedConnections).toBeGreaterThanOrEqual(1);
-      const bad = client.messages.filter((text) => {
-        try {
-          const m = JSON.parse(text) as Message;
-          const k = toCandle(m.data.k);
-          return (
-            !/^[A-Z0-9]+$/.test(m.data.s) ||
-            !['btcusdt@kline_5m', 'ethusdt@kline_5m'].includes(m.stream) ||
-            !Number.isFinite(k.close) ||
-            k.high < k.low ||
-            k.volume < 0
-          );
-        } catch {
-          return true;
-        }
-      });
-      expect(client.messages.length).toBeGreaterThan(8);
+      await waitFor(() => ex.now() >= to, 10_000, 'the end of the replay');
+      // the last closes go out on the tick after the clock reaches the end (ticks ≤ 20 ms apart)
+      await sleep(150);
+      const sent = () => ex.stats.wsMessages + ex.stats.malformedSent;
+      await waitFor(() => client.messages.length === sent(), 5_000, 'every message sent to arrive');
+      const bad = client.messages.filter(isBad);
+      expect(client.messages.length).toBeGreaterThan(20);
       expect(bad.length).toBe(ex.stats.malformedSent);
       expect(bad.length).toBe(Math.floor((client.messages.length - bad.length) / 4));
+      // the delayed real messages still carry every close: 12 per stream in the hour (minus the first partial one)
+      const finals = client.messages.filter((t) => !isBad(t) && (JSON.parse(t) as Message).data.k.x);
+      expect(finals.length).toBeGreaterThanOrEqual(2 * 11);
+    } finally {
+      client.ws.close();
+      await ex.close();
+    }
+  });
+
+  it('drops connections the way a network failure does', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: Date.UTC(2024, 6, 27, 0, 0),
+      speed: 600,
+      faults: { dropConnectionsEverySec: 0.3 },
+    });
+    const client = record(`${ex.wsUrl}/stream?streams=btcusdt@kline_5m`);
+    try {
+      await client.opened;
+      await waitFor(() => client.closes.length > 0, 5_000, 'the drop fault');
+      expect(client.closes[0]).toBe(1006); // terminated without a close frame
+      expect(ex.stats.drops).toBeGreaterThanOrEqual(1);
+      expect(ex.stats.droppedConnections).toBe(1);
     } finally {
       await ex.close();
     }
