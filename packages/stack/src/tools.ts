@@ -8,8 +8,12 @@ export class MissingToolError extends Error {
   }
 }
 
-function run(command: string, args: string[]): { ok: boolean; output: string; missing: boolean } {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+function run(
+  command: string,
+  args: string[],
+  timeoutMs = 60_000,
+): { ok: boolean; output: string; missing: boolean } {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs });
   const missing = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
   return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`, missing };
 }
@@ -36,14 +40,18 @@ export function checkJava(): string {
 
 /** Fetches org.questdb:questdb:<version> into the local Maven repository (a no-op when cached). */
 export function fetchQuestDbJar(version: string, mavenRepository: string): void {
-  const r = run('mvn', [
-    '-q',
-    '-B',
-    `-Dmaven.repo.local=${mavenRepository}`,
-    'dependency:get',
-    `-Dartifact=org.questdb:questdb:${version}`,
-    '-Dtransitive=false',
-  ]);
+  const r = run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      `-Dmaven.repo.local=${mavenRepository}`,
+      'dependency:get',
+      `-Dartifact=org.questdb:questdb:${version}`,
+      '-Dtransitive=false',
+    ],
+    600_000, // a first download on a slow link
+  );
   if (r.missing) {
     throw new MissingToolError(
       `QuestDB ${version} is not in the Maven cache (${mavenRepository}) and Maven is not installed to fetch it. ` +
