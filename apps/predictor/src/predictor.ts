@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { BinanceRest } from '@regime/binance';
 import { FeatureError, warmupCandles } from '@regime/features';
 import { defaultModelDir, initTensorflow } from '@regime/model';
-import { QuestDb } from '@regime/questdb';
+import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Logger, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { PredictionBatcher } from './batcher.ts';
-import { readRecentCandles } from './candle-reader.ts';
+import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import type { PredictorConfig } from './config.ts';
 import { CandlesNotReadyError, inputsAsOf } from './inputs.ts';
@@ -80,6 +80,7 @@ export async function startPredictor(
   log.info({ version: models.version }, 'model loaded');
 
   const warmup = warmupCandles();
+  const candles = new CandleCache(db, warmup);
   const batcher = new PredictionBatcher({
     models,
     clock,
@@ -118,9 +119,15 @@ export async function startPredictor(
       return { enqueued };
     }
     const { mode, symbol, asOf } = job.data as PredictJobData;
-    const recent = await readRecentCandles(db, symbol, asOf, warmup);
-    const inputs = inputsAsOf(recent, mode, asOf, warmup);
-    const row = await batcher.submit({ symbol, mode, asOf, inputs });
+    let row: PredictionRow;
+    try {
+      const inputs = inputsAsOf(await candles.recent(symbol, asOf), mode, asOf, warmup);
+      row = await batcher.submit({ symbol, mode, asOf, inputs });
+    } catch (error) {
+      // The retry reads everything again: the cache may hold a gap the collector has filled since.
+      if (failureReason(error) === 'not_ready') candles.invalidate(symbol);
+      throw error;
+    }
     metrics.jobsDone.inc({ mode });
     metrics.latency.observe({ mode }, row.latencyMs);
     return { regime: row.regime, latencyMs: row.latencyMs };
