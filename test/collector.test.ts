@@ -145,4 +145,20 @@ describe.skipIf(!hasSharedKlines())('collector against a faulty replay exchange'
     expect(kinds.rejected).toBeGreaterThan(0);
     expect(kinds.reconnect).toBeGreaterThan(0);
   }, 60_000);
+
+  it('refuses to start for a symbol the exchange does not list', async () => {
+    await expect(
+      Collector.start(
+        {
+          symbols: ['BTCUSDT', 'NOPEUSDT'],
+          intervals: ['5m'],
+          restUrl: replay.restUrl,
+          wsUrl: replay.wsUrl,
+          liveFlushMs: 1000,
+          lookbackMs: 3_600_000,
+        },
+        { db, logger, rest: { backoff: { minMs: 50, maxMs: 500 } } },
+      ),
+    ).rejects.toThrow(/unknown symbol\(s\) NOPEUSDT/);
+  });
 });

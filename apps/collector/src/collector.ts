@@ -5,6 +5,7 @@ import {
   type KlineStreamOptions,
   type ReconnectInfo,
   type RestClientOptions,
+  UnknownSymbolError,
 } from '@regime/binance';
 import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import type { QuestDb } from '@regime/questdb';
@@ -108,6 +109,7 @@ export class Collector {
 
   private async begin(): Promise<void> {
     const { db, logger } = this.deps;
+    await this.refuseUnknownSymbols();
     await db.ensureSchema();
     // Read where each stream stands BEFORE the stream starts: a close received meanwhile must not
     // move the fill's start past candles that were missed while the collector was down.
@@ -136,6 +138,32 @@ export class Collector {
       { symbols: this.opts.symbols, intervals: this.opts.intervals, liveFlushMs: this.opts.liveFlushMs },
       'collector started',
     );
+  }
+
+  /**
+   * Binance accepts a subscription to a stream that does not exist and then sends nothing, so a typo
+   * in SYMBOLS would look like a quiet market. Ask REST once per symbol and fail at start instead.
+   * Other errors (exchange unreachable) do not stop the start: the stream and gap fills keep retrying.
+   */
+  private async refuseUnknownSymbols(): Promise<void> {
+    const unknown: string[] = [];
+    for (const symbol of this.opts.symbols) {
+      try {
+        await this.rest.klines({ symbol, interval: this.opts.intervals[0]!, limit: 1 });
+      } catch (error) {
+        if (error instanceof UnknownSymbolError) unknown.push(symbol);
+        else
+          this.deps.logger.warn(
+            { symbol, err: (error as Error).message },
+            'cannot check the symbol on the exchange',
+          );
+      }
+    }
+    if (unknown.length > 0) {
+      throw new Error(
+        `unknown symbol(s) ${unknown.join(', ')}: the exchange does not list them (check SYMBOLS)`,
+      );
+    }
   }
 
   private async serverNowOrWall(): Promise<number> {
