@@ -1,5 +1,5 @@
 import { type Candle, INTERVAL_MS, type Interval } from '@regime/candles';
-import { FeatureError } from './errors.ts';
+import { FeatureError, MAX_LISTED_MISSING } from './errors.ts';
 import { Adx } from './indicators/adx.ts';
 import { Atr } from './indicators/atr.ts';
 import { BollingerWidth } from './indicators/bollinger.ts';
@@ -113,7 +113,7 @@ export class IncrementalFeatures {
       const missing: number[] = [];
       for (
         let t = this.lastOpenTime + this.step;
-        t < candle.openTime && missing.length < 20;
+        t < candle.openTime && missing.length < MAX_LISTED_MISSING;
         t += this.step
       ) {
         missing.push(t);

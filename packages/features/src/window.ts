@@ -63,7 +63,7 @@ interface WindowPlan {
   partialParts: number;
   closedRows: number;
   stepEnds: number[];
-  newest: Record<Interval & ('5m' | '15m' | '1h'), { open: number; needed: number }>;
+  newest: Record<'5m' | '15m' | '1h', { open: number; needed: number }>;
 }
 
 function newestClosedOpen(interval: Interval, end: number): number {
@@ -132,9 +132,9 @@ function assemble(
   idx: Indices,
   rows: Record<'5m' | '15m' | '1h', { values: Float64Array; from: number }>,
   partialRow: Float64Array | undefined,
-  values: Float64Array = new Float64Array(plan.steps * ROW),
 ): FeatureWindow {
   const { steps, stepEnds, closedRows } = plan;
+  const values = new Float64Array(steps * ROW);
   const rows15 = rows['15m'].values;
   const rows5 = rows['5m'].values;
   const rows1h = rows['1h'].values;

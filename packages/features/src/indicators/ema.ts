@@ -21,10 +21,6 @@ export class Ema {
     return this.current;
   }
 
-  get samples(): number {
-    return this.count;
-  }
-
   peek(x: number): number {
     return this.count === 0 ? x : (1 - this.alpha) * this.current + this.alpha * x;
   }

@@ -47,9 +47,4 @@ export class RingBuffer {
       this.start = (this.start + 1) % this.capacity;
     }
   }
-
-  clear(): void {
-    this.start = 0;
-    this.count = 0;
-  }
 }
