@@ -200,10 +200,9 @@ class StreamConnection {
       this.firstOpen?.resolve();
       this.firstOpen = undefined;
     });
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data) => {
       this.feedWatchdog(ws);
-      const raw = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      this.owner.handleMessage(raw, this.expected);
+      this.owner.handleMessage(data.toString(), this.expected);
     });
     ws.on('ping', () => this.feedWatchdog(ws));
     ws.on('error', (error) => {
