@@ -142,6 +142,9 @@ export class QuestDb {
       allowExitOnIdle: true,
       types: questDbTypeParsers(pg.types),
     });
+    // An idle connection dropped by the server (QuestDB restart) is an 'error' event on the pool; without
+    // a listener it would crash the process. The pool discards that client and the next query reconnects.
+    pool.on('error', () => {});
     try {
       // Fail fast with a clear message instead of on the first query.
       const client = await pool.connect();
@@ -276,12 +279,15 @@ export class QuestDb {
   }
 
   /**
-   * Resolves when QuestDB has applied every committed WAL transaction of our tables, i.e. everything
-   * written so far is visible to SELECT. Throws if a table's WAL apply is suspended (a server-side error).
+   * Resolves when QuestDB has applied every WAL transaction of our tables that was committed when this
+   * was called, i.e. everything acknowledged so far is visible to SELECT. (Writes arriving meanwhile
+   * are not waited for, so this terminates under a steady stream of writes.) Throws if a table's WAL
+   * apply is suspended, which is a server-side error.
    */
   async waitForWal(opts: WaitForWalOptions = {}): Promise<void> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     const names = [this.tables.klines, this.tables.predictions, this.tables.events];
+    let targets: Map<string, number> | undefined;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       const rows = await this.query<{
         name: string;
@@ -292,16 +298,17 @@ export class QuestDb {
         'SELECT name, writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name IN ($1, $2, $3)',
         names,
       );
+      targets ??= new Map(rows.map((r) => [r.name, r.sequencerTxn]));
       const suspended = rows.find((r) => r.suspended);
       if (suspended) {
         throw new Error(
           `WAL apply of table ${suspended.name} is suspended: see the QuestDB log (.stack/questdb.log)`,
         );
       }
-      const behind = rows.filter((r) => r.writerTxn < r.sequencerTxn);
+      const behind = rows.filter((r) => r.writerTxn < (targets!.get(r.name) ?? 0));
       if (behind.length === 0) return;
       if (Date.now() > deadline) {
-        const detail = behind.map((r) => `${r.name} ${r.writerTxn}/${r.sequencerTxn}`).join(', ');
+        const detail = behind.map((r) => `${r.name} ${r.writerTxn}/${targets!.get(r.name)}`).join(', ');
         throw new Error(`timed out waiting for QuestDB to apply WAL transactions (${detail})`);
       }
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -131,6 +131,16 @@ describe('QuestDb against a real QuestDB', () => {
     expect(read.map((c) => c.volume)).toEqual(awkward);
   });
 
+  it('waitForWal makes every acknowledged row visible, even a large batch over many partitions', async () => {
+    const batch = Array.from({ length: 30_000 }, (_, j) => kline(j, { symbol: 'ADAUSDT' }));
+    await db.writeKlines(batch);
+    await db.waitForWal();
+    const [row] = await db.query<{ n: number; first: number; last: number }>(
+      `SELECT count() n, min(ts) first, max(ts) last FROM ${db.tables.klines} WHERE symbol = 'ADAUSDT'`,
+    );
+    expect(row).toEqual({ n: 30_000, first: T0, last: T0 + 29_999 * FIVE_MIN });
+  });
+
   it('refuses a batch with an invalid kline and writes none of it', async () => {
     const good = kline(200);
     const cases: Kline[] = [

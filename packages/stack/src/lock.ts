@@ -68,7 +68,8 @@ function breakStaleLock(dir: string, staleToken: string | undefined): void {
  * A lock whose holder died (pid gone on this host) is taken over.
  */
 export async function withLock<T>(dir: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 300_000;
+  // The holder may be downloading QuestDB from Maven Central and starting it: be patient.
+  const timeoutMs = opts.timeoutMs ?? 900_000;
   const deadline = Date.now() + timeoutMs;
   const token = randomUUID();
   let told = false;
