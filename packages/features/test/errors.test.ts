@@ -111,3 +111,23 @@ describe('FeatureError', () => {
     for (const w of windows) expect(w).toEqual(featureWindow(gappy, w.asOf));
   });
 });
+
+describe('warmupCandles() always suffices', () => {
+  it('for every minute of an hour, official and live, with exactly warmupCandles() closed candles per interval', () => {
+    const need = warmupCandles();
+    const ms = { '5m': 5 * MIN, '15m': 15 * MIN, '1h': 60 * MIN } as const;
+    for (let minute = 0; minute < 60; minute++) {
+      const t = T + minute * MIN;
+      const exact = {} as CandleHistory;
+      for (const interval of ['5m', '15m', '1h'] as const) {
+        exact[interval] = history[interval]
+          .filter((c) => c.openTime + ms[interval] <= t)
+          .slice(-need[interval]);
+      }
+      expect(featureWindow(exact, t).steps).toBe(64);
+      const inProgress = history['5m'].find((c) => c.openTime <= t - 1 && c.openTime + ms['5m'] > t);
+      if (inProgress)
+        expect(featureWindow(exact, t, { live: { '5m': { ...inProgress, closed: false } } }).steps).toBe(64);
+    }
+  });
+});
