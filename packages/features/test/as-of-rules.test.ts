@@ -140,6 +140,12 @@ describe('live mode', () => {
     expectContext(w);
   });
 
+  it('at a 5m close, a live 15m holding exactly the closed 5m candles gives the official window', () => {
+    const T10 = P + 10 * MIN;
+    const live15: Candle = { ...aggregateCandles(fivesOf(P, 2), '15m'), closed: false };
+    expect(featureWindow(history, T10, { live: { '15m': live15 } })).toEqual(featureWindow(history, T10));
+  });
+
   it('without a live 15m, builds the newest step from the closed 5m plus the live 5m', () => {
     const w = featureWindow(history, T, { live: { '5m': live5 } });
     const partial = aggregateCandles([...fivesOf(P, 1), live5], '15m');
