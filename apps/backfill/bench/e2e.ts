@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   const replay = await startReplay();
   try {
-    for (const concurrency of [1, 2, 4]) {
+    for (const concurrency of [2, 4]) {
       const db = await QuestDb.connect(
         {
           httpUrl: process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000',
