@@ -7,10 +7,21 @@ import { configSchema } from './config.ts';
 
 new Command('collector')
   .description(
-    'Long-running Binance kline collector: WebSocket streams → QuestDB, with REST gap fills on start and after reconnects.\n' +
-      'Configured by the environment: SYMBOLS, INTERVALS, BINANCE_WS_URL, BINANCE_REST_URL, QUESTDB_HTTP, QUESTDB_PG_URL,\n' +
-      'LIVE_FLUSH_MS (in-progress write period, default 2000), METRICS_PORT (/healthz, /metrics; default 9464),\n' +
-      'GAP_FILL_LOOKBACK_HOURS (start-up fill for a stream with nothing stored, default 24).',
+    'Long-running Binance kline collector: WebSocket streams → QuestDB, with REST gap fills on start, ' +
+      'after reconnects and when a stream skips a close. Stop with SIGINT/SIGTERM (held candles are written).',
+  )
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Configured by the environment (see apps/collector/README.md):',
+      '  SYMBOLS, INTERVALS                 streams collected (BTCUSDT; 5m,15m,1h)',
+      '  BINANCE_WS_URL, BINANCE_REST_URL   the exchange (real Binance, or the replay exchange)',
+      '  QUESTDB_HTTP, QUESTDB_PG_URL       QuestDB writes (ILP over HTTP) and reads (pg)',
+      '  LIVE_FLUSH_MS                      in-progress candles written at most this often (2000)',
+      '  METRICS_PORT                       /healthz and /metrics (9464)',
+      '  GAP_FILL_LOOKBACK_HOURS            start-up gap fill for a stream with nothing stored (24)',
+    ].join('\n'),
   )
   .parse(process.argv);
 
