@@ -171,13 +171,22 @@ async function main(): Promise<void> {
   // 1. Throughput.
   now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await tick();
   await waitRows(T0, now, SYMBOLS.length * THROUGHPUT_INSTANTS);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMsPerPrediction = (cpu.user + cpu.system) / 1000 / (SYMBOLS.length * THROUGHPUT_INSTANTS);
+  const batches = (await predictor.metrics.batchSize.get()).values;
+  const batchSum = batches.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  const batchCount = batches.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
   const predictions = SYMBOLS.length * THROUGHPUT_INSTANTS;
   console.log(
     `throughput: ${predictions} official predictions (${SYMBOLS.length} symbols × ${THROUGHPUT_INSTANTS} instants) ` +
-      `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100)`,
+      `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100); ` +
+      `${(batchSum / batchCount).toFixed(1)} windows per model call on average (CONCURRENCY ${config.concurrency}); ` +
+      `this process used ${cpuMsPerPrediction.toFixed(1)} ms CPU per prediction ` +
+      `(= ${(1000 / cpuMsPerPrediction).toFixed(0)} predictions/s per fully available core)`,
   );
 
   // 2. Candle close → official row queryable.

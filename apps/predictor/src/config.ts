@@ -60,9 +60,11 @@ export const configSchema = z.object({
   LIVE_CATCHUP_MS: positiveInt(10 * 60_000),
   METRICS_PORT: port(9465),
   /** Prediction jobs in flight per process; their model calls are batched together. */
-  CONCURRENCY: positiveInt(32),
+  CONCURRENCY: positiveInt(64),
   /** Largest batch handed to the model at once. */
   BATCH_MAX: positiveInt(256),
+  /** How long a model batch may wait for jobs still reading their candles (wall ms). */
+  BATCH_WAIT_MS: nonNegativeInt(20),
   /** Attempts per prediction job before it is recorded as missed (candles never arrived). */
   RETRY_ATTEMPTS: positiveInt(8),
   /** First retry delay (wall ms); doubles on every attempt. */
@@ -100,6 +102,7 @@ export interface PredictorConfig {
   metricsPort: number;
   concurrency: number;
   batchMax: number;
+  batchWaitMs: number;
   retryAttempts: number;
   retryBackoffMs: number;
   lockMs: number;
@@ -124,6 +127,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     metricsPort: env.METRICS_PORT,
     concurrency: env.CONCURRENCY,
     batchMax: env.BATCH_MAX,
+    batchWaitMs: env.BATCH_WAIT_MS,
     retryAttempts: env.RETRY_ATTEMPTS,
     retryBackoffMs: env.RETRY_BACKOFF_MS,
     lockMs: env.LOCK_MS,

@@ -9,7 +9,7 @@ import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import type { PredictorConfig } from './config.ts';
-import { CandlesNotReadyError, inputsAsOf } from './inputs.ts';
+import { CandlesNotReadyError, inputsAsOf, type PredictionInputs } from './inputs.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { verifyModel } from './model-check.ts';
 import { ModelHolder } from './model-holder.ts';
@@ -34,6 +34,13 @@ export interface Predictor {
 /** Retrying helps: the candles may still arrive (collector lag, gap fill). */
 function failureReason(error: unknown): 'not_ready' | 'error' {
   return error instanceof CandlesNotReadyError || error instanceof FeatureError ? 'not_ready' : 'error';
+}
+
+/** Redis being away is an expected state (ioredis reconnects): one line, no stack; anything else in full. */
+function logRedisError(log: Logger, source: string, error: Error & { code?: string }): void {
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(error.code ?? '')) {
+    log.warn({ source, code: error.code }, 'redis unreachable; reconnecting');
+  } else log.warn({ source, err: error }, 'redis error');
 }
 
 async function createClock(config: PredictorConfig, log: Logger): Promise<Clock> {
@@ -68,7 +75,7 @@ export async function startPredictor(
   await db.ensureSchema();
   const connection = { url: config.redisUrl };
   const queue = new Queue(config.queueName, { connection });
-  queue.on('error', (error) => log.warn({ err: error }, 'queue connection error'));
+  queue.on('error', (error) => logRedisError(log, 'queue', error));
   const metrics = createPredictorMetrics(() => queue.getJobCounts('wait', 'active', 'delayed', 'failed'));
   const models = await ModelHolder.open({
     dir: config.modelDir ?? defaultModelDir(),
@@ -86,6 +93,7 @@ export async function startPredictor(
     clock,
     write: (rows) => db.writePredictions(rows),
     batchMax: config.batchMax,
+    batchWaitMs: config.batchWaitMs,
     onBatch: (size) => metrics.batchSize.observe(size),
   });
   // Completed and failed jobs are kept for the whole catch-up window (in wall time), so a tick that
@@ -119,10 +127,17 @@ export async function startPredictor(
       return { enqueued };
     }
     const { mode, symbol, asOf } = job.data as PredictJobData;
+    const place = batcher.reserve();
     let row: PredictionRow;
     try {
-      const inputs = inputsAsOf(await candles.recent(symbol, asOf), mode, asOf, warmup);
-      row = await batcher.submit({ symbol, mode, asOf, inputs });
+      let inputs: PredictionInputs;
+      try {
+        inputs = inputsAsOf(await candles.recent(symbol, asOf), mode, asOf, warmup);
+      } catch (error) {
+        place.cancel();
+        throw error;
+      }
+      row = await place.submit({ symbol, mode, asOf, inputs });
     } catch (error) {
       // The retry reads everything again: the cache may hold a gap the collector has filled since.
       if (failureReason(error) === 'not_ready') candles.invalidate(symbol);
@@ -147,7 +162,7 @@ export async function startPredictor(
         { reason: error.message },
         'a job in progress vanished from Redis; ticks re-enqueue it if needed',
       );
-    } else log.warn({ err: error }, 'worker error');
+    } else logRedisError(log, 'worker', error);
   });
   worker.on('failed', (job, error) => {
     if (!job) return;
