@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseSymbol } from '@regime/candles';
 import { sharedKlinesDir } from '@regime/candles/files';
+import type { CandleHistory } from '@regime/features';
 import { questDbConfigFromEnv } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import { Command, InvalidArgumentError } from 'commander';
-import { readArtifact, writeArtifact } from './artifact.ts';
+import { ARTIFACT_FILES, readArtifact, writeArtifact } from './artifact.ts';
 import { type CandleSource, fileCandleSource, questDbCandleSource } from './candle-source.ts';
 import { labelerParams, type Period, parseTrainConfig } from './config.ts';
 import type { SymbolHistory } from './dataset.ts';
 import { classShare, type EvaluationReport, evaluateClassifiers, renderReportMarkdown } from './evaluate.ts';
 import { SeriesLabeler } from './label-series.ts';
 import { labelStatistics } from './labeler.ts';
-import { candleRange, historyHash, splitDataset, trainPipeline } from './pipeline.ts';
+import { renderCardFacts, updateCard } from './model-card.ts';
+import {
+  candleRange,
+  historyHash,
+  smokeMetrics,
+  splitDataset,
+  trainPipeline,
+  tuneDecisionBiases,
+} from './pipeline.ts';
 import { progressReporter } from './progress.ts';
 import { REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
 import { initTensorflow } from './tensorflow.ts';
@@ -156,8 +165,14 @@ function reportPaths(out: string): { md: string; json: string } {
   return { md: `${base}.md`, json: `${base}.json` };
 }
 
+/** The parts of a report that must reproduce exactly: the data evaluated and every metric. */
+function reproducible(report: EvaluationReport): unknown {
+  const { source: _source, ...data } = report.data;
+  return { model: report.model, data, classShare: report.classShare, results: report.results };
+}
+
 async function evaluate(
-  opts: SourceOptions & { model: string; out: string; stride?: number },
+  opts: SourceOptions & { model: string; out: string; stride?: number; expect?: string },
 ): Promise<void> {
   const started = performance.now();
   const { backend } = await initTensorflow();
@@ -210,6 +225,13 @@ async function evaluate(
   await mkdir(dirname(paths.md), { recursive: true });
   await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(paths.md, renderReportMarkdown(report));
+  if (opts.expect) {
+    const expected = JSON.parse(await readFile(resolve(opts.expect), 'utf8')) as EvaluationReport;
+    if (JSON.stringify(reproducible(expected)) !== JSON.stringify(reproducible(report))) {
+      throw new Error(`the evaluation differs from ${opts.expect}: compare it with ${paths.json}`);
+    }
+    logger.info(`the evaluation reproduces ${opts.expect} exactly`);
+  }
   logger.info(
     {
       lstm: results.lstm.macroF1,
@@ -260,6 +282,109 @@ async function labels(opts: SourceOptions & { out?: string }): Promise<void> {
   process.stdout.write(text);
 }
 
+/** Recomputes an artifact's smoke check; compares it with the recorded one, or records it (--write). */
+async function smoke(
+  opts: SourceOptions & { model: string; symbol?: string; stride?: number; write?: boolean },
+): Promise<void> {
+  const dir = resolve(opts.model);
+  await initTensorflow();
+  const { model, metadata, scaler } = await readArtifact(dir);
+  const recorded = metadata.metrics.smoke;
+  const symbol = opts.symbol ?? recorded?.symbol;
+  const from = opts.from ?? (recorded ? Date.parse(recorded.from) : undefined);
+  const to = opts.to ?? (recorded ? Date.parse(recorded.to) : undefined);
+  const strideMinutes = opts.stride ?? recorded?.strideMinutes;
+  if (!symbol || from === undefined || to === undefined || !strideMinutes) {
+    throw new Error('no smoke check recorded: give --symbol, --from, --to and --stride');
+  }
+  const source = await openSource(opts);
+  let history: CandleHistory;
+  try {
+    history = await source.history(symbol, candleRange({ from, to }, metadata.labeler.params));
+  } finally {
+    await source.close();
+  }
+  const check = await smokeMetrics(
+    model,
+    scaler,
+    [{ symbol, history }],
+    { symbol, from, to, strideMinutes },
+    metadata.labeler.params,
+  );
+  model.dispose();
+  if (opts.write) {
+    metadata.metrics.smoke = check;
+    await writeFile(join(dir, ARTIFACT_FILES.metadata), `${JSON.stringify(metadata, null, 2)}\n`);
+    logger.info(check, `recorded the smoke check in ${dir}`);
+  } else if (JSON.stringify(check) !== JSON.stringify(recorded)) {
+    throw new Error(
+      `smoke check differs: recorded ${JSON.stringify(recorded)}, now ${JSON.stringify(check)}`,
+    );
+  } else {
+    logger.info(check, 'the smoke check reproduces exactly');
+  }
+}
+
+/**
+ * Tunes the decision bias of an artifact trained without it (e.g. a checkpoint) on its own
+ * validation period, exactly as `train` does at the end, and rewrites the artifact.
+ */
+async function tune(opts: SourceOptions & { model: string }): Promise<void> {
+  const dir = resolve(opts.model);
+  await initTensorflow();
+  const artifact = await readArtifact(dir);
+  const { metadata } = artifact;
+  if (metadata.training.decisionBias) throw new Error(`${dir} already has a tuned decision bias`);
+  const period = {
+    from: Date.parse(metadata.training.periods.validation.from),
+    to: Date.parse(metadata.training.periods.validation.to),
+  };
+  const source = await openSource(opts);
+  let inputs: SymbolHistory[];
+  try {
+    inputs = await loadHistories(
+      source,
+      metadata.training.symbols,
+      candleRange(period, metadata.labeler.params),
+    );
+  } finally {
+    await source.close();
+  }
+  const { dataset } = await splitDataset(
+    inputs,
+    period,
+    metadata.training.strideMinutes.validation,
+    metadata.labeler.params,
+  );
+  if (dataset.size !== metadata.training.samples.validation) {
+    throw new Error(
+      `validation set has ${dataset.size} samples, the artifact was validated on ${metadata.training.samples.validation}`,
+    );
+  }
+  const decisionBias = tuneDecisionBiases(artifact.model, artifact.scaler, artifact.baselines, dataset);
+  metadata.training.decisionBias = decisionBias;
+  metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
+  delete metadata.metrics.smoke; // recorded again with the tuned weights: `regime-model smoke --write`
+  await writeArtifact(dir, artifact);
+  artifact.model.dispose();
+  logger.info(
+    decisionBias,
+    `tuned ${dir}: validation macro-F1 ${decisionBias.validationMacroF1.lstmBefore.toFixed(4)} → ${decisionBias.validationMacroF1.lstmAfter.toFixed(4)}`,
+  );
+}
+
+/** Rebuilds the generated part of a model card from an artifact and an evaluation report. */
+async function card(opts: { model: string; report: string; out: string }): Promise<void> {
+  await initTensorflow();
+  const { model, metadata } = await readArtifact(resolve(opts.model));
+  model.dispose();
+  const report = JSON.parse(await readFile(resolve(opts.report), 'utf8')) as EvaluationReport;
+  const out = resolve(opts.out);
+  const existing = await readFile(out, 'utf8').catch(() => undefined);
+  await writeFile(out, updateCard(existing, renderCardFacts(metadata, report)));
+  logger.info(`wrote ${out}`);
+}
+
 const program = new Command()
   .name('regime-model')
   .description('Train and evaluate the market-regime LSTM; print the labeler statistics.')
@@ -286,8 +411,38 @@ withSourceOptions(
       '--stride <minutes>',
       'minutes between as-of instants (default: the training config test stride)',
       parseStride,
-    ),
+    )
+    .option('--expect <report.json>', 'fail unless the data and every metric equal this earlier report'),
 ).action((opts) => evaluate(opts));
+
+withSourceOptions(
+  program
+    .command('smoke')
+    .description(
+      "recompute an artifact's smoke check (a small fixed evaluation) and compare it, or record it with --write",
+    )
+    .requiredOption('--model <dir>', 'artifact folder')
+    .option('--symbol <symbol>', 'symbol of a new smoke check (with --write)', (v) => parseSymbols(v)[0]!)
+    .option('--stride <minutes>', 'stride of a new smoke check (with --write)', parseStride)
+    .option('--write', 'record the recomputed check in metadata.json'),
+).action((opts) => smoke(opts));
+
+withSourceOptions(
+  program
+    .command('tune')
+    .description("tune an artifact's decision bias on its validation period (as train does) and rewrite it")
+    .requiredOption('--model <dir>', 'artifact folder'),
+).action((opts) => tune(opts));
+
+program
+  .command('card')
+  .description(
+    "rebuild the generated part of a model card from the artifact's metadata and an evaluation report",
+  )
+  .requiredOption('--model <dir>', 'artifact folder')
+  .requiredOption('--report <report.json>', 'report written by evaluate')
+  .requiredOption('--out <file>', 'model card to create or update, e.g. packages/model/MODEL_CARD.md')
+  .action((opts) => card(opts));
 
 withSourceOptions(
   program

@@ -8,6 +8,7 @@ export * from './labeler.ts';
 export type { ModelMetadata } from './metadata.ts';
 export * from './metrics.ts';
 export * from './model.ts';
+export * from './model-card.ts';
 export * from './network.ts';
 export * from './pipeline.ts';
 export * from './regimes.ts';

@@ -83,6 +83,19 @@ export const metadataSchema = z.object({
     samplesPerSecond: z.number(),
     backend: z.string(),
     dataHash: z.string(),
+    /** Per-class logit offsets tuned on validation and folded into the output biases (decision-bias.ts). */
+    decisionBias: z
+      .object({
+        lstm: z.array(z.number()),
+        logistic: z.array(z.number()),
+        validationMacroF1: z.object({
+          lstmBefore: z.number(),
+          lstmAfter: z.number(),
+          logisticBefore: z.number(),
+          logisticAfter: z.number(),
+        }),
+      })
+      .optional(),
   }),
   metrics: z.object({
     validation: z.object({ macroF1: z.number(), accuracy: z.number() }),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { INTERVAL_MS } from '@regime/candles';
 import { FEATURE_NAMES, warmupCandles } from '@regime/features';
 import { featureIntervals } from './artifact.ts';
-import { DEFAULT_LOGISTIC, majorityClass, newestRows, trainLogistic } from './baselines.ts';
+import { DEFAULT_LOGISTIC, majorityClass, newestRows, predictLogistic, trainLogistic } from './baselines.ts';
 import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
 import {
   addSkipCounts,
@@ -14,6 +14,7 @@ import {
   type SkipCounts,
   type SymbolHistory,
 } from './dataset.ts';
+import { tuneDecisionBias } from './decision-bias.ts';
 import { BASE_INTERVAL_MS } from './label-series.ts';
 import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
@@ -21,7 +22,7 @@ import { argmaxRows, macroF1 } from './metrics.ts';
 import type { NetworkConfig } from './network.ts';
 import { REGIMES } from './regimes.ts';
 import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
-import type { tf } from './tensorflow.ts';
+import { tf } from './tensorflow.ts';
 import { balancedClassWeights, type EpochReport, predictProbabilities, trainNetwork } from './train.ts';
 
 /**
@@ -141,6 +142,43 @@ export async function splitDataset(
   return { dataset: concatDatasets(parts, symbols), skipped };
 }
 
+/**
+ * Tunes the decision bias of the LSTM and of the logistic baseline on the validation set (the same
+ * treatment for both, so the comparison stays fair) and folds it into their output biases.
+ */
+export function tuneDecisionBiases(
+  model: tf.LayersModel,
+  scaler: ScalerState,
+  baselines: BaselinesState,
+  validation: Dataset,
+): NonNullable<ModelMetadata['training']['decisionBias']> {
+  const x = applyScaler(scaler, validation.windows);
+  const lstm = tuneDecisionBias(
+    predictProbabilities(model, x, validation.steps, validation.featureCount),
+    validation.labels,
+  );
+  const logistic = tuneDecisionBias(
+    predictLogistic(baselines.logistic, newestRows(x, validation.steps, validation.featureCount)),
+    validation.labels,
+  );
+  const output = model.layers[model.layers.length - 1]!;
+  const [kernel, bias] = output.getWeights();
+  const shifted = tf.add(bias!, tf.tensor1d(lstm.offsets));
+  output.setWeights([kernel!, shifted]);
+  shifted.dispose();
+  baselines.logistic.bias = baselines.logistic.bias.map((b, k) => b + logistic.offsets[k]!);
+  return {
+    lstm: lstm.offsets,
+    logistic: logistic.offsets,
+    validationMacroF1: {
+      lstmBefore: lstm.before,
+      lstmAfter: lstm.after,
+      logisticBefore: logistic.before,
+      logisticAfter: logistic.after,
+    },
+  };
+}
+
 /** Recomputes the smoke check of an artifact on the given history (the same code path as `evaluate`). */
 export async function smokeMetrics(
   model: tf.LayersModel,
@@ -149,7 +187,9 @@ export async function smokeMetrics(
   smoke: { symbol: string; from: number; to: number; strideMinutes: number },
   params: LabelerParams,
 ): Promise<SmokeCheck> {
-  const { dataset } = await splitDataset(inputs, smoke, smoke.strideMinutes, params);
+  const own = inputs.filter((i) => i.symbol === smoke.symbol);
+  if (own.length === 0) throw new Error(`the smoke check needs the candles of ${smoke.symbol}`);
+  const { dataset } = await splitDataset(own, smoke, smoke.strideMinutes, params);
   const x = applyScaler(scaler, dataset.windows);
   const probabilities = predictProbabilities(model, x, dataset.steps, dataset.featureCount);
   const predicted = argmaxRows(probabilities);
@@ -296,6 +336,9 @@ export async function trainPipeline(
       },
     },
   );
+  const decisionBias = tuneDecisionBiases(result.model, scaler, baselines, validation);
   const metadata = await describe(result.model, result.epochs);
+  metadata.training.decisionBias = decisionBias;
+  metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
   return { model: result.model, metadata, scaler, baselines };
 }

@@ -67,6 +67,9 @@ describe('training pipeline on synthetic candles', () => {
     expect(m.training.periods.train.to).toBe('2024-01-22T18:00:00.000Z');
     expect(m.featureNames).toEqual(FEATURE_NAMES);
     expect(m.metrics.smoke?.samples).toBe(12);
+    const bias = m.training.decisionBias!;
+    expect(bias.validationMacroF1.lstmAfter).toBeGreaterThanOrEqual(bias.validationMacroF1.lstmBefore);
+    expect(m.metrics.validation.macroF1).toBe(bias.validationMacroF1.lstmAfter);
     expect(trained.scaler.mean).toHaveLength(FEATURE_NAMES.length);
     expect(Object.values(m.training.classCounts).reduce((a, b) => a + b, 0)).toBe(m.training.samples.train);
   });

@@ -1,0 +1,81 @@
+/**
+ * `npm run bench -w packages/model`: single-window and batch-of-256 inference through the shipped
+ * model (RegimeModel.predict: scaling + tfjs), and training throughput of the same network.
+ * Targets on the WASM backend: single < 5 ms, batch of 256 < 300 ms.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FEATURE_NAMES, type FeatureWindow, WINDOW_STEPS } from '@regime/features';
+import { defaultModelDir, loadRegimeModel } from '../src/model.ts';
+import { DEFAULT_NETWORK } from '../src/network.ts';
+import { seededRandom } from '../src/rng.ts';
+import { initTensorflow } from '../src/tensorflow.ts';
+import { trainNetwork } from '../src/train.ts';
+
+const random = seededRandom(1);
+const featureCount = FEATURE_NAMES.length;
+
+function randomWindow(asOf: number): FeatureWindow {
+  const values = new Float64Array(WINDOW_STEPS * featureCount);
+  for (let i = 0; i < values.length; i++) values[i] = random() - 0.5;
+  return { asOf, steps: WINDOW_STEPS, featureNames: FEATURE_NAMES, values, stepEnds: [] };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeMs(runs: number, f: () => Promise<unknown>): Promise<number> {
+  await f(); // warm-up: kernel set-up and first allocation are not part of steady-state latency
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await f();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const { backend } = await initTensorflow();
+const dir = defaultModelDir();
+if (!existsSync(join(dir, 'metadata.json'))) {
+  console.error(`no shipped model in ${dir}: train it first (see packages/model/README.md)`);
+  process.exit(1);
+}
+const model = await loadRegimeModel(dir);
+const one = [randomWindow(0)];
+const batch = Array.from({ length: 256 }, (_, i) => randomWindow(i));
+const single = await timeMs(50, () => model.predict(one));
+const batched = await timeMs(10, () => model.predict(batch));
+model.dispose();
+
+// Training throughput of the shipped architecture on random windows (one epoch of 2048 samples).
+const n = 2048;
+const x = new Float32Array(n * WINDOW_STEPS * featureCount).map(() => random() - 0.5);
+const y = Uint8Array.from({ length: n }, () => Math.floor(random() * 6));
+const trained = await trainNetwork(
+  { x, y, steps: WINDOW_STEPS, featureCount },
+  {
+    x: x.subarray(0, 256 * WINDOW_STEPS * featureCount),
+    y: y.subarray(0, 256),
+    steps: WINDOW_STEPS,
+    featureCount,
+  },
+  {
+    network: DEFAULT_NETWORK,
+    learningRate: 0.002,
+    batchSize: 64,
+    maxEpochs: 1,
+    patience: 1,
+    classWeights: [1, 1, 1, 1, 1, 1],
+  },
+);
+trained.model.dispose();
+
+console.log(`model bench (backend: ${backend}, model ${model.version})`);
+console.log(`  single-window inference   ${single.toFixed(2)} ms  (target < 5 ms on wasm)`);
+console.log(`  batch of 256 inference    ${batched.toFixed(1)} ms  (target < 300 ms on wasm)`);
+console.log(
+  `  training throughput       ${trained.samplesPerSecond.toFixed(0)} samples/s  (LSTM ${DEFAULT_NETWORK.units}, batch 64)`,
+);

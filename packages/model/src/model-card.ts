@@ -1,0 +1,71 @@
+import { type EvaluationReport, renderReportMarkdown } from './evaluate.ts';
+import type { ModelMetadata } from './metadata.ts';
+import { REGIME_LABELS, REGIMES } from './regimes.ts';
+
+/**
+ * MODEL_CARD.md is part generated, part written by hand: the generated part sits between these
+ * markers and is rebuilt from metadata.json and the evaluation report, so the card's numbers are
+ * exactly what `regime-model evaluate` prints (a test checks it).
+ */
+export const CARD_START = '<!-- generated:start (regime-model card; do not edit by hand) -->';
+export const CARD_END = '<!-- generated:end -->';
+
+const num = (v: number) => v.toFixed(3);
+
+/** The generated part of the model card: data, training and the full test evaluation. */
+export function renderCardFacts(metadata: ModelMetadata, report: EvaluationReport): string {
+  const t = metadata.training;
+  const lines: string[] = [];
+  lines.push(`## Model ${metadata.version}`, '');
+  lines.push(
+    `- Network: window ${metadata.steps} × ${metadata.featureNames.length} → ${metadata.steps / metadata.network.groupSteps} LSTM steps of ${metadata.network.groupSteps} × ${metadata.featureNames.length} → LSTM(${metadata.network.units}) → softmax(6); seed ${metadata.network.seed}.`,
+    `- Labeler ${metadata.labeler.version}: horizon ${metadata.labeler.params.horizonBars} × 15 min, history ${metadata.labeler.params.historyBlocks} blocks (see REGIMES.md).`,
+    `- Trained on ${t.symbols.join(', ')} on the ${t.backend} backend: ${t.epochs.length} epochs (max ${t.maxEpochs}, patience ${t.patience}), best epoch ${t.bestEpoch}, ${(t.trainingSeconds / 60).toFixed(1)} min from the start of the first epoch to the end of the last, ${t.samplesPerSecond.toFixed(0)} training samples/s.`,
+    `- Data: sha256 of the candles used \`${t.dataHash}\`.`,
+    '',
+    '| split | period | as-of stride | samples |',
+    '| --- | --- | ---: | ---: |',
+    `| train | ${t.periods.train.from.slice(0, 10)} → ${t.periods.train.to.slice(0, 10)} | ${t.strideMinutes.train} min | ${t.samples.train} |`,
+    `| validation | ${t.periods.validation.from.slice(0, 10)} → ${t.periods.validation.to.slice(0, 10)} | ${t.strideMinutes.validation} min | ${t.samples.validation} |`,
+    `| test | ${t.periods.test.from.slice(0, 10)} → ${t.periods.test.to.slice(0, 10)} | ${report.data.strideMinutes} min | ${report.data.samples} |`,
+    '',
+    `Skipped while building train/validation: ${Object.entries(t.skipped)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+    '| regime | training samples | class weight |',
+    '| --- | ---: | ---: |',
+    ...REGIMES.map(
+      (r, k) => `| ${REGIME_LABELS[r]} | ${t.classCounts[r] ?? 0} | ${(t.classWeights[k] ?? 0).toFixed(2)} |`,
+    ),
+    '',
+    '| epoch | loss | val macro-F1 | val accuracy | seconds | samples/s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...t.epochs.map(
+      (e) =>
+        `| ${e.epoch}${e.epoch === t.bestEpoch ? ' (best)' : ''} | ${e.loss.toFixed(4)} | ${num(e.validationMacroF1)} | ${(e.validationAccuracy * 100).toFixed(1)}% | ${e.seconds.toFixed(0)} | ${e.samplesPerSecond.toFixed(0)} |`,
+    ),
+    '',
+  );
+  lines.push(renderReportMarkdown(report));
+  return lines.join('\n');
+}
+
+/** Replaces the generated part of an existing card (or builds a card around it). */
+export function updateCard(existing: string | undefined, facts: string): string {
+  const block = `${CARD_START}\n${facts.trimEnd()}\n${CARD_END}`;
+  if (existing?.includes(CARD_START) && existing.includes(CARD_END)) {
+    const start = existing.indexOf(CARD_START);
+    const end = existing.indexOf(CARD_END) + CARD_END.length;
+    return `${existing.slice(0, start)}${block}${existing.slice(end)}`;
+  }
+  return `# Model card: the default regime model\n\n${block}\n\n## Known weaknesses\n\n(to be written)\n`;
+}
+
+/** The generated part of a card, or undefined when the markers are missing. */
+export function cardFacts(card: string): string | undefined {
+  const start = card.indexOf(CARD_START);
+  const end = card.indexOf(CARD_END);
+  if (start < 0 || end < start) return undefined;
+  return card.slice(start + CARD_START.length, end).trim();
+}
