@@ -218,6 +218,19 @@ describe.skipIf(!hasSharedKlines())(
       await predictors[0]!.abort();
       redis.shutdownNoSave();
       await redis.start();
+      // The survivor alone must reconnect, put the schedulers back into the empty Redis and go on.
+      const restartedAt = replay.now();
+      await waitFor(
+        'official rows from the surviving predictor',
+        async () => ((await officialRowsSince(restartedAt)) >= SYMBOLS.length ? true : undefined),
+        60_000,
+      );
+      console.log(`[predictor-test] survivor resumed: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const metrics = await (await fetch(`http://127.0.0.1:${predictors[1]!.opsPort}/metrics`)).text();
+      expect(metrics).toMatch(/predictor_jobs_done_total\{mode="official"\} [1-9]/);
+      expect(metrics).toMatch(/predictor_queue_depth\{state="wait"\}/);
+      const health = await fetch(`http://127.0.0.1:${predictors[1]!.opsPort}/healthz`);
+      expect(health.status).toBe(200);
       await startOne();
       const runUntil = replay.now() + RUN_AFTER_RESTART;
       await waitFor('the end of the run', async () => (replay.now() >= runUntil ? true : undefined), 60_000);
