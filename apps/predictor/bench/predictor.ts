@@ -192,6 +192,7 @@ async function main(): Promise<void> {
   // 2. Candle close → official row queryable.
   const latencies: number[] = [];
   const lastRow: number[] = [];
+  const firstRow: number[] = [];
   for (const t of latencyInstants) {
     now = t;
     const closing = heldBack.filter((k) => closesAt(k.interval, k.openTime) === t);
@@ -215,15 +216,18 @@ async function main(): Promise<void> {
       if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 2));
     }
     lastRow.push(performance.now() - written);
+    firstRow.push(Math.min(...latencies.slice(-SYMBOLS.length)));
   }
   latencies.sort((a, b) => a - b);
   lastRow.sort((a, b) => a - b);
+  firstRow.sort((a, b) => a - b);
   const metrics = await predictor.metrics.registry.getSingleMetricAsString('predictor_jobs_failed_total');
   const retries = [...metrics.matchAll(/ (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
   console.log(
     `candle close → official row queryable (${SYMBOLS.length} symbols × ${LATENCY_SAMPLES} closes, tick at the close): ` +
       `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms ` +
-      `(target p50 < 300 ms); all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
+      `(target p50 < 300 ms); first row of a close: p50 ${percentile(firstRow, 0.5).toFixed(0)} ms; ` +
+      `all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
       `max ${lastRow.at(-1)!.toFixed(0)} ms; ${retries} attempts retried (candle not visible yet)`,
   );
 
