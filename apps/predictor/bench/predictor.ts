@@ -3,10 +3,11 @@
  *
  * 1. Throughput: 100 symbols × 5 official as-of instants enqueued by one tick → predictions per second
  *    (pg reads of ~1,400 candles per prediction, feature windows, batched model calls, ILP writes).
- * 2. Candle close → official row queryable: for each sample instant T the 5m candles closing at T are
- *    written (what the collector does at the close), a tick is triggered at once (OFFICIAL_OFFSET_MS = 0
- *    here: the production offset is a deliberate wait on top of this), and pg is polled every few ms
- *    until each symbol's row for T is visible. Reported over every row of every sample.
+ * 2. Candle close → official row queryable: for each sample instant T the candles closing at T are
+ *    written (what the collector does at the close); from QuestDB's acknowledgement of that write, a tick
+ *    is triggered at once (OFFICIAL_OFFSET_MS = 0 here: the production offset is a deliberate wait on top
+ *    of this), and pg is polled every few ms until each symbol's row for T is visible. Reported over
+ *    every row of every sample; the wait for QuestDB to make the candles visible (WAL apply) is included.
  *
  * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under 100 symbol names, in
  * unique tables and a unique queue, dropped at the end. Model: MODEL_DIR or the shipped model.
@@ -196,8 +197,9 @@ async function main(): Promise<void> {
   for (const t of latencyInstants) {
     now = t;
     const closing = heldBack.filter((k) => closesAt(k.interval, k.openTime) === t);
-    const written = performance.now();
+    // The close as the predictor sees it: the collector's write of the closing candles acknowledged.
     await db.writeKlines(closing);
+    const written = performance.now();
     await tick();
     const seen = new Set<string>();
     while (seen.size < SYMBOLS.length) {
