@@ -364,7 +364,25 @@ async function tune(opts: SourceOptions & { model: string }): Promise<void> {
   const decisionBias = tuneDecisionBiases(artifact.model, artifact.scaler, artifact.baselines, dataset);
   metadata.training.decisionBias = decisionBias;
   metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
-  delete metadata.metrics.smoke; // recorded again with the tuned weights: `regime-model smoke --write`
+  const recorded = metadata.metrics.smoke;
+  if (recorded) {
+    // The smoke check describes the weights: record it again for the tuned ones (its own symbol only).
+    const smokePeriod = { from: Date.parse(recorded.from), to: Date.parse(recorded.to) };
+    const smokeSource = await openSource(opts);
+    let history: CandleHistory;
+    try {
+      history = await smokeSource.history(recorded.symbol, candleRange(smokePeriod, metadata.labeler.params));
+    } finally {
+      await smokeSource.close();
+    }
+    metadata.metrics.smoke = await smokeMetrics(
+      artifact.model,
+      artifact.scaler,
+      [{ symbol: recorded.symbol, history }],
+      { symbol: recorded.symbol, ...smokePeriod, strideMinutes: recorded.strideMinutes },
+      metadata.labeler.params,
+    );
+  }
   await writeArtifact(dir, artifact);
   artifact.model.dispose();
   logger.info(
