@@ -25,7 +25,7 @@ import { createLogger } from '@regime/service';
 import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { FEATURE_INTERVALS, type FeatureInterval } from '../src/inputs.ts';
-import { startPredictor } from '../src/predictor.ts';
+import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { createTinyModel } from '../test/tiny-model.ts';
 
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `BENCH${String(i).padStart(3, '0')}USDT`);
@@ -107,137 +107,141 @@ async function main(): Promise<void> {
   });
   const db = await QuestDb.connect(config.questdb, tables);
   await db.ensureSchema();
-
-  console.log(
-    `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
-  );
-  const warmup = warmupCandles();
-  // The candles closing at a latency instant are written at that instant, as the collector would.
-  const withheld = new Set(latencyInstants);
-  const heldBack: Kline[] = [];
-  for (const interval of FEATURE_INTERVALS) {
-    const ms = INTERVAL_MS[interval];
-    // History for the oldest instant the warm-up tick's catch-up window reaches, and a margin.
-    const oldest = T0 - (THROUGHPUT_INSTANTS + 2) * STEP;
-    const candles = sourceCandles(interval, oldest - (warmup[interval] + 2) * ms, lastInstant).filter(
-      (c) => closesAt(interval, c.openTime) <= lastInstant,
+  let predictor: Predictor | undefined;
+  try {
+    console.log(
+      `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
     );
-    const rows: Kline[] = [];
-    SYMBOLS.forEach((symbol, i) => {
-      const scale = 1 + i / 1000;
-      for (const c of candles) {
-        const k: Kline = {
-          ...c,
-          open: c.open * scale,
-          high: c.high * scale,
-          low: c.low * scale,
-          close: c.close * scale,
-          symbol,
-          interval,
-        };
-        (withheld.has(closesAt(interval, c.openTime)) ? heldBack : rows).push(k);
-      }
-    });
-    await db.writeKlines(rows);
-  }
-  await db.waitForWal();
-
-  let now = T0 - STEP;
-  const clock: Clock = { now: () => now, close: () => {} };
-  const predictor = await startPredictor(config, log, { clock });
-  const countRows = async (from: number, to: number) =>
-    (
-      await db.query<{ n: number }>(
-        `SELECT count() n FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1 AND ts <= $2`,
-        [new Date(from).toISOString(), new Date(to).toISOString()],
-      )
-    )[0]!.n;
-  const waitRows = async (from: number, to: number, expected: number) => {
-    for (const deadline = Date.now() + 120_000; (await countRows(from, to)) < expected; ) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out: fewer than ${expected} rows between ${from} and ${to}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  const tick = () =>
-    predictor.queue.add('tick', { mode: 'official' }, { jobId: `bench-tick-${now}`, removeOnComplete: true });
-
-  // Warm-up: the start-up tick predicts the catch-up window before T0 (JIT, model, connections).
-  await waitRows(
-    T0 - (THROUGHPUT_INSTANTS + 1) * STEP,
-    T0 - STEP,
-    SYMBOLS.length * (THROUGHPUT_INSTANTS + 1),
-  );
-
-  // 1. Throughput.
-  now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await tick();
-  await waitRows(T0, now, SYMBOLS.length * THROUGHPUT_INSTANTS);
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuMsPerPrediction = (cpu.user + cpu.system) / 1000 / (SYMBOLS.length * THROUGHPUT_INSTANTS);
-  const batches = (await predictor.metrics.batchSize.get()).values;
-  const batchSum = batches.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  const batchCount = batches.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
-  const predictions = SYMBOLS.length * THROUGHPUT_INSTANTS;
-  console.log(
-    `throughput: ${predictions} official predictions (${SYMBOLS.length} symbols × ${THROUGHPUT_INSTANTS} instants) ` +
-      `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100); ` +
-      `${(batchSum / batchCount).toFixed(1)} windows per model call on average (CONCURRENCY ${config.concurrency}); ` +
-      `this process used ${cpuMsPerPrediction.toFixed(1)} ms CPU per prediction ` +
-      `(= ${(1000 / cpuMsPerPrediction).toFixed(0)} predictions/s per fully available core)`,
-  );
-
-  // 2. Candle close → official row queryable.
-  const latencies: number[] = [];
-  const lastRow: number[] = [];
-  const firstRow: number[] = [];
-  for (const t of latencyInstants) {
-    now = t;
-    const closing = heldBack.filter((k) => closesAt(k.interval, k.openTime) === t);
-    // The close as the predictor sees it: the collector's write of the closing candles acknowledged.
-    await db.writeKlines(closing);
-    const written = performance.now();
-    await tick();
-    const seen = new Set<string>();
-    while (seen.size < SYMBOLS.length) {
-      const rows = await db.query<{ symbol: string }>(
-        `SELECT symbol FROM ${tables.predictions} WHERE mode = 'official' AND ts = $1`,
-        [new Date(t).toISOString()],
+    const warmup = warmupCandles();
+    // The candles closing at a latency instant are written at that instant, as the collector would.
+    const withheld = new Set(latencyInstants);
+    const heldBack: Kline[] = [];
+    for (const interval of FEATURE_INTERVALS) {
+      const ms = INTERVAL_MS[interval];
+      // History for the oldest instant the warm-up tick's catch-up window reaches, and a margin.
+      const oldest = T0 - (THROUGHPUT_INSTANTS + 2) * STEP;
+      const candles = sourceCandles(interval, oldest - (warmup[interval] + 2) * ms, lastInstant).filter(
+        (c) => closesAt(interval, c.openTime) <= lastInstant,
       );
-      const at = performance.now() - written;
-      for (const r of rows) {
-        if (!seen.has(r.symbol)) {
-          seen.add(r.symbol);
-          latencies.push(at);
+      const rows: Kline[] = [];
+      SYMBOLS.forEach((symbol, i) => {
+        const scale = 1 + i / 1000;
+        for (const c of candles) {
+          const k: Kline = {
+            ...c,
+            open: c.open * scale,
+            high: c.high * scale,
+            low: c.low * scale,
+            close: c.close * scale,
+            symbol,
+            interval,
+          };
+          (withheld.has(closesAt(interval, c.openTime)) ? heldBack : rows).push(k);
         }
-      }
-      if (at > 60_000) throw new Error(`rows for ${new Date(t).toISOString()} did not appear within 60 s`);
-      if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 2));
+      });
+      await db.writeKlines(rows);
     }
-    lastRow.push(performance.now() - written);
-    firstRow.push(Math.min(...latencies.slice(-SYMBOLS.length)));
-  }
-  latencies.sort((a, b) => a - b);
-  lastRow.sort((a, b) => a - b);
-  firstRow.sort((a, b) => a - b);
-  const metrics = await predictor.metrics.registry.getSingleMetricAsString('predictor_jobs_failed_total');
-  const retries = [...metrics.matchAll(/ (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
-  console.log(
-    `candle close → official row queryable (${SYMBOLS.length} symbols × ${LATENCY_SAMPLES} closes, tick at the close): ` +
-      `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms ` +
-      `(target p50 < 300 ms); first row of a close: p50 ${percentile(firstRow, 0.5).toFixed(0)} ms; ` +
-      `all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
-      `max ${lastRow.at(-1)!.toFixed(0)} ms; ${retries} attempts retried (candle not visible yet)`,
-  );
+    await db.waitForWal();
 
-  await predictor.queue.obliterate({ force: true });
-  await predictor.close();
-  await db.dropTables();
-  await db.close();
-  model.cleanup();
+    let now = T0 - STEP;
+    const clock: Clock = { now: () => now, close: () => {} };
+    predictor = await startPredictor(config, log, { clock });
+    const running = predictor;
+    const countRows = async (from: number, to: number) =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count() n FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1 AND ts <= $2`,
+          [new Date(from).toISOString(), new Date(to).toISOString()],
+        )
+      )[0]!.n;
+    const waitRows = async (from: number, to: number, expected: number) => {
+      for (const deadline = Date.now() + 120_000; (await countRows(from, to)) < expected; ) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out: fewer than ${expected} rows between ${from} and ${to}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const tick = () =>
+      running.queue.add('tick', { mode: 'official' }, { jobId: `bench-tick-${now}`, removeOnComplete: true });
+
+    // Warm-up: the start-up tick predicts the catch-up window before T0 (JIT, model, connections).
+    await waitRows(
+      T0 - (THROUGHPUT_INSTANTS + 1) * STEP,
+      T0 - STEP,
+      SYMBOLS.length * (THROUGHPUT_INSTANTS + 1),
+    );
+
+    // 1. Throughput.
+    now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    await tick();
+    await waitRows(T0, now, SYMBOLS.length * THROUGHPUT_INSTANTS);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerPrediction = (cpu.user + cpu.system) / 1000 / (SYMBOLS.length * THROUGHPUT_INSTANTS);
+    const batches = (await running.metrics.batchSize.get()).values;
+    const batchSum = batches.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+    const batchCount = batches.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
+    const predictions = SYMBOLS.length * THROUGHPUT_INSTANTS;
+    console.log(
+      `throughput: ${predictions} official predictions (${SYMBOLS.length} symbols × ${THROUGHPUT_INSTANTS} instants) ` +
+        `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100); ` +
+        `${(batchSum / batchCount).toFixed(1)} windows per model call on average (CONCURRENCY ${config.concurrency}); ` +
+        `this process used ${cpuMsPerPrediction.toFixed(1)} ms CPU per prediction ` +
+        `(= ${(1000 / cpuMsPerPrediction).toFixed(0)} predictions/s per fully available core)`,
+    );
+
+    // 2. Candle close → official row queryable.
+    const latencies: number[] = [];
+    const lastRow: number[] = [];
+    const firstRow: number[] = [];
+    for (const t of latencyInstants) {
+      now = t;
+      const closing = heldBack.filter((k) => closesAt(k.interval, k.openTime) === t);
+      // The close as the predictor sees it: the collector's write of the closing candles acknowledged.
+      await db.writeKlines(closing);
+      const written = performance.now();
+      await tick();
+      const seen = new Set<string>();
+      while (seen.size < SYMBOLS.length) {
+        const rows = await db.query<{ symbol: string }>(
+          `SELECT symbol FROM ${tables.predictions} WHERE mode = 'official' AND ts = $1`,
+          [new Date(t).toISOString()],
+        );
+        const at = performance.now() - written;
+        for (const r of rows) {
+          if (!seen.has(r.symbol)) {
+            seen.add(r.symbol);
+            latencies.push(at);
+          }
+        }
+        if (at > 60_000) throw new Error(`rows for ${new Date(t).toISOString()} did not appear within 60 s`);
+        if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 2));
+      }
+      lastRow.push(performance.now() - written);
+      firstRow.push(Math.min(...latencies.slice(-SYMBOLS.length)));
+    }
+    latencies.sort((a, b) => a - b);
+    lastRow.sort((a, b) => a - b);
+    firstRow.sort((a, b) => a - b);
+    const metrics = await running.metrics.registry.getSingleMetricAsString('predictor_jobs_failed_total');
+    const retries = [...metrics.matchAll(/ (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    console.log(
+      `candle close → official row queryable (${SYMBOLS.length} symbols × ${LATENCY_SAMPLES} closes, tick at the close): ` +
+        `p50 ${percentile(latencies, 0.5).toFixed(0)} ms, p99 ${percentile(latencies, 0.99).toFixed(0)} ms ` +
+        `(target p50 < 300 ms); first row of a close: p50 ${percentile(firstRow, 0.5).toFixed(0)} ms; ` +
+        `all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
+        `max ${lastRow.at(-1)!.toFixed(0)} ms; ${retries} attempts retried (candle not visible yet)`,
+    );
+  } finally {
+    // Leave nothing behind in the shared QuestDB and Redis, also after a failure.
+    await predictor?.queue.obliterate({ force: true }).catch(() => {});
+    await predictor?.close().catch(() => {});
+    await db.dropTables().catch(() => {});
+    await db.close();
+    model.cleanup();
+  }
 }
 
 main().catch((error) => {

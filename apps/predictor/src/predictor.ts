@@ -247,6 +247,18 @@ export async function startPredictor(
     'predictor running',
   );
 
+  // close() and abort() may overlap (a second signal during a graceful stop): release everything once.
+  let released: Promise<void> | undefined;
+  const releaseResources = () => {
+    released ??= (async () => {
+      clock.close();
+      await ops.close();
+      await models.close();
+      await db.close();
+    })();
+    return released;
+  };
+
   return {
     metrics,
     queue,
@@ -256,21 +268,15 @@ export async function startPredictor(
       closed = true;
       await worker.close();
       await queue.close();
-      await ops.close();
-      await models.close();
-      await db.close();
-      clock.close();
+      await releaseResources();
     },
     async abort() {
       closed = true;
       const stopping = worker.close(true).catch(() => {});
       await Promise.all([worker.disconnect(), queue.disconnect()]);
       await stopping;
-      await ops.close();
-      clock.close();
       // Abandoned jobs may still be running against these: let them fail, like a killed process.
-      await db.close().catch(() => {});
-      await models.close().catch(() => {});
+      await releaseResources().catch(() => {});
     },
   };
 }
