@@ -6,7 +6,7 @@
  * 2. Candle close → official row queryable: for each sample instant T the candles closing at T are
  *    written (what the collector does at the close); from QuestDB's acknowledgement of that write, a tick
  *    is triggered at once (OFFICIAL_OFFSET_MS = 0 here: the production offset is a deliberate wait on top
- *    of this), and pg is polled every few ms until each symbol's row for T is visible. Reported over
+ *    of this), and pg is polled every 10 ms until each symbol's row for T is visible. Reported over
  *    every row of every sample; the wait for QuestDB to make the candles visible (WAL apply) is included.
  *
  * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under 100 symbol names, in
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
           }
         }
         if (at > 60_000) throw new Error(`rows for ${new Date(t).toISOString()} did not appear within 60 s`);
-        if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 2));
+        if (seen.size < SYMBOLS.length) await new Promise((r) => setTimeout(r, 10));
       }
       lastRow.push(performance.now() - written);
       firstRow.push(Math.min(...latencies.slice(-SYMBOLS.length)));
