@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
+import { createLogger } from '@regime/service';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../src/clock.ts';
+import { loadPredictorConfig } from '../src/config.ts';
+import { type Predictor, startPredictor } from '../src/predictor.ts';
+import { createTinyModel } from './tiny-model.ts';
+
+const log = createLogger('predictor-missed-test');
+log.level = 'silent';
+
+describe('an official instant whose candles never arrive', () => {
+  const tables = uniqueTableNames();
+  const dir = mkdtempSync(join(tmpdir(), 'predictor-missed-'));
+  let db: QuestDb | undefined;
+  let predictor: Predictor | undefined;
+  afterAll(async () => {
+    await predictor?.queue.obliterate({ force: true }).catch(() => {});
+    await predictor?.close();
+    await db?.dropTables();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is retried, then recorded as missed (metric + pipeline_events), and no row is written', async () => {
+    await createTinyModel(dir);
+    const config = loadPredictorConfig({
+      ...process.env,
+      SYMBOLS: 'BTCUSDT',
+      MODES: 'official',
+      KLINES_TABLE: tables.klines,
+      PREDICTIONS_TABLE: tables.predictions,
+      EVENTS_TABLE: tables.events,
+      QUEUE_NAME: `missed-${tables.klines.slice(-12)}`,
+      MODEL_DIR: dir,
+      METRICS_PORT: '0',
+      OFFICIAL_CATCHUP_MS: '300000',
+      RETRY_ATTEMPTS: '3',
+      RETRY_BACKOFF_MS: '50',
+    });
+    const asOf = Date.UTC(2024, 5, 15, 12, 0);
+    const clock: Clock = { now: () => asOf + 5000, close: () => {} };
+    db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+    predictor = await startPredictor(config, log, { clock });
+
+    let events: { kind: string; symbol: string; detail: string }[] = [];
+    for (const deadline = Date.now() + 30_000; events.length === 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      await db.waitForWal();
+      events = await db.query(`SELECT kind, symbol, detail FROM ${tables.events}`);
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0]!.kind).toBe('missed_job');
+    expect(events[0]!.symbol).toBe('BTCUSDT');
+    expect(events[0]!.detail).toContain(`official as of ${new Date(asOf).toISOString()}`);
+    expect(events[0]!.detail).toContain('after 3 attempts');
+    const metrics = await predictor.metrics.registry.metrics();
+    expect(metrics).toMatch(/predictor_jobs_missed_total\{mode="official",reason="not_ready"\} 1/);
+    expect(metrics).toMatch(/predictor_jobs_failed_total\{mode="official",reason="not_ready"\} 3/);
+    const rows = await db.query(`SELECT * FROM ${tables.predictions}`);
+    expect(rows).toEqual([]);
+  });
+});
