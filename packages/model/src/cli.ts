@@ -122,8 +122,9 @@ async function train(opts: SourceOptions & { config: string; out: string; versio
   } finally {
     await source.close();
   }
-  const version =
-    opts.version ?? `regime-lstm-${new Date().toISOString().slice(0, 10)}-${historyHash(inputs).slice(0, 8)}`;
+  // Date and minute of the run plus the data hash: two runs on the same data never share a name.
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  const version = opts.version ?? `regime-lstm-${stamp}-${historyHash(inputs).slice(0, 8)}`;
   logger.info({ backend, version, symbols: config.symbols }, `training ${version} on the ${backend} backend`);
   const out = resolve(opts.out);
   const progress = progressReporter(logger, config.model.maxEpochs);
@@ -414,7 +415,7 @@ withSourceOptions(
     .description('build the datasets, train the LSTM and its baselines, write the artifact folder')
     .requiredOption('--config <file>', 'training config (JSON), see packages/model/train.default.json')
     .requiredOption('--out <dir>', 'artifact folder to write')
-    .option('--version <name>', 'model version (default: regime-lstm-<date>-<data hash>)'),
+    .option('--version <name>', 'model version (default: regime-lstm-<YYYYMMDD-HHMM>-<data hash>)'),
 ).action((opts) => train(opts));
 
 withSourceOptions(
