@@ -1,21 +1,6 @@
 import { type Interval, parseInterval, parseSymbol } from '@regime/candles';
-import { csv, port, url } from '@regime/service';
+import { parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
-
-/** A comma-separated env list whose items all pass `parse` (which throws a readable message otherwise). */
-const parsedList = <T>(fallback: string, parse: (item: string) => T) =>
-  csv(fallback).transform((items, ctx) => {
-    const out: T[] = [];
-    for (const item of items) {
-      try {
-        out.push(parse(item));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }
-    if (items.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
-    return [...new Set(out)];
-  });
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

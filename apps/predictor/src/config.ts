@@ -1,5 +1,5 @@
 import { parseSymbol } from '@regime/candles';
-import { csv, loadConfig, port, url } from '@regime/service';
+import { csv, loadConfig, parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -24,18 +24,7 @@ export const configSchema = z.object({
   QUESTDB_PG_URL: url('postgres://admin:quest@127.0.0.1:8812/qdb', ['postgres', 'postgresql']),
   REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']),
   BINANCE_REST_URL: url('https://api.binance.com', ['http', 'https']),
-  SYMBOLS: csv('BTCUSDT').transform((list, ctx) => {
-    const symbols: string[] = [];
-    for (const s of list) {
-      try {
-        symbols.push(parseSymbol(s));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }
-    if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one symbol' });
-    return [...new Set(symbols)];
-  }),
+  SYMBOLS: parsedList('BTCUSDT', parseSymbol),
   /** Which predictions to schedule: official (5-minute, closed candles), live (every minute), or both. */
   MODES: csv('official,live').pipe(
     z.array(z.enum(['official', 'live'])).min(1, 'expected official and/or live'),

@@ -53,3 +53,21 @@ export const url = (fallback: string, protocols: string[]) =>
     );
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/**
+ * Comma-separated list whose items all pass `parse` (which throws a readable message otherwise);
+ * every bad item is reported, duplicates are dropped, an empty list is refused.
+ */
+export const parsedList = <T>(fallback: string, parse: (item: string) => T) =>
+  csv(fallback).transform((items, ctx) => {
+    const out: T[] = [];
+    for (const item of items) {
+      try {
+        out.push(parse(item));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }
+    if (items.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    return [...new Set(out)];
+  });
