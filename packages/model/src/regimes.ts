@@ -1,12 +1,7 @@
+import { REGIME_IDS } from '@regime/candles';
+
 /** Regime ids in model output order (the softmax index is the position in this array). */
-export const REGIMES = [
-  'strong_trend',
-  'weak_trend',
-  'range',
-  'squeeze',
-  'volatility_spike',
-  'choppy_high_vol',
-] as const;
+export const REGIMES = REGIME_IDS;
 
 export type Regime = (typeof REGIMES)[number];
 

@@ -1,15 +1,6 @@
-import { isInterval, isValidSymbol } from '@regime/candles';
+import { isInterval, isValidSymbol, REGIME_IDS, type RegimeId } from '@regime/candles';
 
-/** Regime ids, in model output order (docs/ARCHITECTURE.md). */
-export const REGIME_IDS = [
-  'strong_trend',
-  'weak_trend',
-  'range',
-  'squeeze',
-  'volatility_spike',
-  'choppy_high_vol',
-] as const;
-export type RegimeId = (typeof REGIME_IDS)[number];
+export { REGIME_IDS, type RegimeId } from '@regime/candles';
 
 export const PREDICTION_MODES = ['official', 'live'] as const;
 export type PredictionMode = (typeof PREDICTION_MODES)[number];
