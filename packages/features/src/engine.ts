@@ -141,7 +141,7 @@ export class IncrementalFeatures {
     out[o + 1] = first ? Number.NaN : (ema21 - ema21Before) / ema21Before;
     out[o + 2] = (close - ema55) / ema55;
     if (commit) {
-      out[o + 3] = ind.macd.update(close);
+      out[o + 3] = ind.macd.update(close) / close;
       out[o + 4] = ind.adx.update(high, low, close);
       out[o + 5] = ind.atr.update(high, low, close) / close;
       out[o + 6] = ind.bollinger.update(close);
@@ -150,7 +150,7 @@ export class IncrementalFeatures {
       out[o + 9] = ind.roc.update(close);
       out[o + 10] = ind.stoch.update(high, low, close);
     } else {
-      out[o + 3] = ind.macd.peek(close);
+      out[o + 3] = ind.macd.peek(close) / close;
       out[o + 4] = ind.adx.peek(high, low, close);
       out[o + 5] = ind.atr.peek(high, low, close) / close;
       out[o + 6] = ind.bollinger.peek(close);

@@ -1,3 +1,9 @@
+/**
+ * Version of the feature definitions: a model artifact records it and is refused by a build whose
+ * features are computed differently under the same names. 2: `macd_hist` divided by the close.
+ */
+export const FEATURES_VERSION = 2;
+
 /** The 12 per-timeframe features, in column order. */
 export const FEATURES = [
   'log_ret_1',

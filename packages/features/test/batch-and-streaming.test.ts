@@ -33,11 +33,12 @@ function batchColumns(candles: readonly Candle[]): Float64Array[] {
   const ema21 = ema(c, 21);
   const ema55 = ema(c, 55);
   const atr14 = atr(h, l, c, 14);
+  const macdHist = macd(c, 12, 26, 9).histogram;
   return [
     col((i) => (i === 0 ? Number.NaN : Math.log(c[i]! / c[i - 1]!))),
     col((i) => (i === 0 ? Number.NaN : (ema21[i]! - ema21[i - 1]!) / ema21[i - 1]!)),
     col((i) => (c[i]! - ema55[i]!) / ema55[i]!),
-    macd(c, 12, 26, 9).histogram,
+    col((i) => macdHist[i]! / c[i]!),
     adx(h, l, c, 14).adx,
     col((i) => atr14[i]! / c[i]!),
     bollinger(c, 20, 2).width,

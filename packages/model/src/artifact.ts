@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FEATURE_NAMES, WINDOW_STEPS } from '@regime/features';
+import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import { z } from 'zod';
 import { LABELER_VERSION } from './labeler.ts';
 import {
@@ -72,6 +72,11 @@ export function artifactProblems(
   if (!sameList(metadata.featureNames, FEATURE_NAMES)) {
     problems.push(
       `feature names differ from packages/features (${firstDifference(metadata.featureNames, FEATURE_NAMES)})`,
+    );
+  }
+  if (metadata.featuresVersion !== FEATURES_VERSION) {
+    problems.push(
+      `trained on features version ${metadata.featuresVersion}, this build of packages/features computes version ${FEATURES_VERSION}`,
     );
   }
   const intervals = featureIntervals(FEATURE_NAMES);

@@ -1,5 +1,6 @@
 import { readKlineFiles } from '@regime/candles/files';
-import type { CandleHistory } from '@regime/features';
+import type { Candle } from '@regime/candles';
+import { aggregateSeries, type CandleHistory } from '@regime/features';
 import { QuestDb } from '@regime/questdb';
 import type { Period } from './config.ts';
 
@@ -15,8 +16,10 @@ export function fileCandleSource(dir: string): CandleSource {
   return {
     description: `files in ${dir}`,
     async history(symbol, range) {
-      const read = (interval: '5m' | '15m' | '1h') => readKlineFiles(dir, symbol, interval, range);
-      return { '5m': read('5m'), '15m': read('15m'), '1h': read('1h') };
+      const m5 = readKlineFiles(dir, symbol, '5m', range);
+      const read = (interval: '15m' | '1h') =>
+        withEarlierFrom5m(readKlineFiles(dir, symbol, interval, range), m5, interval);
+      return { '5m': m5, '15m': read('15m'), '1h': read('1h') };
     },
     async close() {},
   };
@@ -35,4 +38,20 @@ export async function questDbCandleSource(config: { httpUrl: string; pgUrl: stri
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * The folder's 15m and 1h files may start later than its 5m files (../shared: 15m from 2023-01, 5m
+ * from 2022-01). Before the first candle of the interval's own files, the candles are aggregated from
+ * 5m (`aggregateSeries` keeps complete periods only, so a missing 5m candle stays a gap); the
+ * aggregation matches the exchange's own 15m/1h candles exactly where both exist (PROVENANCE.md).
+ */
+export function withEarlierFrom5m(own: Candle[], m5: readonly Candle[], interval: '15m' | '1h'): Candle[] {
+  const firstOwn = own[0]?.openTime ?? Number.POSITIVE_INFINITY;
+  if (m5.length === 0 || m5[0]!.openTime >= firstOwn) return own;
+  const earlier = aggregateSeries(
+    m5.filter((c) => c.openTime < firstOwn),
+    interval,
+  );
+  return earlier.length === 0 ? own : [...earlier, ...own];
 }

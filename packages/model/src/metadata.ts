@@ -39,6 +39,8 @@ export const metadataSchema = z.object({
   version: z.string().min(1),
   createdAt: z.string(),
   featureNames: z.array(z.string()),
+  /** FEATURES_VERSION of the packages/features build the model was trained with. */
+  featuresVersion: z.number().int(),
   intervals: z.array(z.string()),
   primaryInterval: z.string(),
   steps: z.number().int().positive(),

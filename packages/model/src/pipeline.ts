@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { INTERVAL_MS } from '@regime/candles';
-import { FEATURE_NAMES, warmupCandles } from '@regime/features';
+import { FEATURE_NAMES, FEATURES_VERSION, warmupCandles } from '@regime/features';
 import { featureIntervals } from './artifact.ts';
 import { DEFAULT_LOGISTIC, majorityClass, newestRows, predictLogistic, trainLogistic } from './baselines.ts';
 import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
@@ -280,6 +280,7 @@ export async function trainPipeline(
       version: context.version,
       createdAt: new Date().toISOString(),
       featureNames: [...FEATURE_NAMES],
+      featuresVersion: FEATURES_VERSION,
       intervals: featureIntervals(FEATURE_NAMES),
       primaryInterval: featureIntervals(FEATURE_NAMES)[0]!,
       steps: train.steps,

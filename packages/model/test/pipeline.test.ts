@@ -167,6 +167,7 @@ describe('artifact verification', () => {
     ['intervals', (m) => (m.intervals = ['1h', '5m', '15m']), /intervals/],
     ['regime map', (m) => (m.regimes = [...m.regimes].reverse()), /regime map/],
     ['labeler version', (m) => (m.labeler.version = '0.0.1'), /labeler 0\.0\.1/],
+    ['features version', (m) => (m.featuresVersion = 1), /features version 1/],
     ['format', (m) => ((m as { format: number }).format = 99), /format 99/],
     ['a missing field', (m) => delete (m as Partial<ModelMetadata>).training, /metadata\.json: training/],
   ];
