@@ -1,6 +1,8 @@
-import { FEATURE_NAMES, WINDOW_STEPS } from '@regime/features';
+import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import {
+  ARTIFACT_FORMAT,
   buildNetwork,
+  CALENDAR_NAMES,
   DEFAULT_LABELER_PARAMS,
   featureIntervals,
   initTensorflow,
@@ -17,15 +19,17 @@ import {
  */
 export async function createTinyModel(dir: string, version = 'tiny-test-1', seed = 7): Promise<void> {
   await initTensorflow();
-  const network = { groupSteps: 4, units: 8, seed };
+  const network = { groupSteps: 4, units: 8, hidden: 8, dropout: 0, seed };
   const model = buildNetwork(WINDOW_STEPS, FEATURE_NAMES.length, network);
   const intervals = featureIntervals(FEATURE_NAMES);
   const period = { from: '2024-01-01T00:00:00.000Z', to: '2024-01-02T00:00:00.000Z' };
   const metadata: ModelMetadata = {
-    format: 1,
+    format: ARTIFACT_FORMAT,
     version,
     createdAt: new Date(0).toISOString(),
     featureNames: [...FEATURE_NAMES],
+    featuresVersion: FEATURES_VERSION,
+    calendarNames: [...CALENDAR_NAMES],
     intervals,
     primaryInterval: intervals[0]!,
     steps: WINDOW_STEPS,

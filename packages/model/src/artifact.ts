@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import { z } from 'zod';
+import { CALENDAR_NAMES } from './calendar.ts';
 import { LABELER_VERSION } from './labeler.ts';
 import {
   ARTIFACT_FORMAT,
@@ -65,7 +66,7 @@ function firstDifference(found: readonly string[], expected: readonly string[]):
 export function artifactProblems(
   metadata: ModelMetadata,
   scaler: ScalerState,
-  inputShape: readonly (number | null)[],
+  inputShapes: readonly (readonly (number | null)[])[],
   outputUnits: number,
 ): string[] {
   const problems: string[] = [];
@@ -104,10 +105,19 @@ export function artifactProblems(
   ) {
     problems.push('scaler.json mean/std length differs from the feature count');
   }
-  if (!sameList(inputShape, [null, metadata.steps, metadata.featureNames.length])) {
-    problems.push(
-      `model input shape [${inputShape}] is not [null,${metadata.steps},${metadata.featureNames.length}]`,
-    );
+  if (!sameList(metadata.calendarNames, CALENDAR_NAMES)) {
+    problems.push(`calendar inputs [${metadata.calendarNames}] differ from this build's [${CALENDAR_NAMES}]`);
+  }
+  const expectedShapes = [
+    [null, metadata.steps, metadata.featureNames.length],
+    [null, metadata.calendarNames.length],
+  ];
+  const shapes = (list: readonly (readonly (number | null)[])[]) => list.map((s) => `[${s}]`).join(', ');
+  if (
+    inputShapes.length !== expectedShapes.length ||
+    !inputShapes.every((shape, i) => sameList(shape, expectedShapes[i]!))
+  ) {
+    problems.push(`model inputs ${shapes(inputShapes)} are not ${shapes(expectedShapes)} (window, calendar)`);
   }
   if (outputUnits !== REGIMES.length)
     problems.push(`model has ${outputUnits} outputs, not ${REGIMES.length}`);
@@ -175,7 +185,12 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
     }),
   );
   const output = model.outputs[0]!.shape;
-  const problems = artifactProblems(metadata, scaler, model.inputs[0]!.shape, output[output.length - 1] ?? 0);
+  const problems = artifactProblems(
+    metadata,
+    scaler,
+    model.inputs.map((input) => input.shape),
+    output[output.length - 1] ?? 0,
+  );
   if (problems.length > 0) {
     model.dispose();
     throw new ModelArtifactError(dir, problems);

@@ -1,5 +1,5 @@
-import { readKlineFiles } from '@regime/candles/files';
 import type { Candle } from '@regime/candles';
+import { readKlineFiles } from '@regime/candles/files';
 import { aggregateSeries, type CandleHistory } from '@regime/features';
 import { QuestDb } from '@regime/questdb';
 import type { Period } from './config.ts';

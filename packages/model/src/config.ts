@@ -56,6 +56,8 @@ export const trainConfigSchema = z.object({
     .object({
       units: z.number().int().positive().default(DEFAULT_NETWORK.units),
       groupSteps: z.number().int().positive().default(DEFAULT_NETWORK.groupSteps),
+      hidden: z.number().int().positive().default(DEFAULT_NETWORK.hidden),
+      dropout: z.number().min(0).lt(1).default(DEFAULT_NETWORK.dropout),
       seed: z.number().int().default(DEFAULT_NETWORK.seed),
       learningRate: z.number().positive().default(0.002),
       batchSize: z.number().int().positive().default(64),

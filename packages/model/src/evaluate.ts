@@ -2,6 +2,7 @@ import { newestRows, predictLogistic } from './baselines.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
+import { networkInputs } from './pipeline.ts';
 import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler, type ScalerState } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
@@ -43,7 +44,7 @@ export function evaluateClassifiers(
   dataset: Dataset,
 ): Record<Classifier, ClassificationMetrics> {
   const x = applyScaler(scaler, dataset.windows);
-  const lstmProbabilities = predictProbabilities(model, x, dataset.steps, dataset.featureCount);
+  const lstmProbabilities = predictProbabilities(model, networkInputs(x, dataset));
   const logisticProbabilities = predictLogistic(
     baselines.logistic,
     newestRows(x, dataset.steps, dataset.featureCount),

@@ -1,11 +1,12 @@
 export * from './artifact.ts';
 export * from './baselines.ts';
+export * from './calendar.ts';
 export * from './config.ts';
 export * from './dataset.ts';
 export * from './evaluate.ts';
 export * from './label-series.ts';
 export * from './labeler.ts';
-export type { ModelMetadata } from './metadata.ts';
+export { ARTIFACT_FORMAT, type ModelMetadata } from './metadata.ts';
 export * from './metrics.ts';
 export * from './model.ts';
 export * from './model-card.ts';

@@ -5,7 +5,7 @@ import type { NetworkConfig } from './network.ts';
 import type { EpochReport } from './train.ts';
 
 /** Bumped when the artifact layout changes; loading refuses any other value. */
-export const ARTIFACT_FORMAT = 1;
+export const ARTIFACT_FORMAT = 2;
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -41,6 +41,8 @@ export const metadataSchema = z.object({
   featureNames: z.array(z.string()),
   /** FEATURES_VERSION of the packages/features build the model was trained with. */
   featuresVersion: z.number().int(),
+  /** The calendar inputs of the as-of instant (calendar.ts), in order. */
+  calendarNames: z.array(z.string()),
   intervals: z.array(z.string()),
   primaryInterval: z.string(),
   steps: z.number().int().positive(),
@@ -56,7 +58,13 @@ export const metadataSchema = z.object({
       thresholds,
     }),
   }),
-  network: z.object({ groupSteps: z.number().int(), units: z.number().int(), seed: z.number().int() }),
+  network: z.object({
+    groupSteps: z.number().int(),
+    units: z.number().int(),
+    hidden: z.number().int(),
+    dropout: z.number(),
+    seed: z.number().int(),
+  }),
   training: z.object({
     symbols: z.array(z.string()),
     periods: z.object({ train: period, validation: period, test: period }),

@@ -18,7 +18,7 @@ export function renderCardFacts(metadata: ModelMetadata, report: EvaluationRepor
   const lines: string[] = [];
   lines.push(`## Model ${metadata.version}`, '');
   lines.push(
-    `- Network: window ${metadata.steps} × ${metadata.featureNames.length} → ${metadata.steps / metadata.network.groupSteps} LSTM steps of ${metadata.network.groupSteps} × ${metadata.featureNames.length} → LSTM(${metadata.network.units}) → softmax(6); seed ${metadata.network.seed}.`,
+    `- Network: window ${metadata.steps} × ${metadata.featureNames.length} → ${metadata.steps / metadata.network.groupSteps} LSTM steps of ${metadata.network.groupSteps} × ${metadata.featureNames.length} → LSTM(${metadata.network.units}); with the ${metadata.calendarNames.length} calendar inputs of T (${metadata.calendarNames.join(', ')}) → dense(${metadata.network.hidden}, ReLU) → dropout ${metadata.network.dropout} → softmax(6); seed ${metadata.network.seed}.`,
     `- Labeler ${metadata.labeler.version}: horizon ${metadata.labeler.params.horizonBars} × 15 min, history ${metadata.labeler.params.historyBlocks} blocks (see REGIMES.md).`,
     `- Trained on ${t.symbols.join(', ')} on the ${t.backend} backend: ${t.epochs.length} epochs (max ${t.maxEpochs}, patience ${t.patience}), best epoch ${t.bestEpoch}, ${(t.trainingSeconds / 60).toFixed(1)} min from the start of the first epoch to the end of the last, ${t.samplesPerSecond.toFixed(0)} training samples/s.`,
     `- Data: sha256 of the candles used \`${t.dataHash}\`.`,

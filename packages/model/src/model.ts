@@ -2,10 +2,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureWindow } from '@regime/features';
 import { readArtifact } from './artifact.ts';
+import { calendarInputs } from './calendar.ts';
 import type { ModelMetadata } from './metadata.ts';
 import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler } from './scaler.ts';
-import { initTensorflow, tf } from './tensorflow.ts';
+import { initTensorflow, type tf } from './tensorflow.ts';
+import { inputTensors } from './train.ts';
 
 export interface RegimePrediction {
   regime: Regime;
@@ -81,13 +83,22 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
         }
         raw.set(w.values, i * row);
       });
-      const input = tf.tensor3d(applyScaler(scaler, raw), [windows.length, steps, featureCount]);
-      const output = model.predict(input) as tf.Tensor;
+      const inputs = inputTensors(
+        {
+          x: applyScaler(scaler, raw),
+          calendar: calendarInputs(windows.map((w) => w.asOf)),
+          steps,
+          featureCount,
+        },
+        0,
+        windows.length,
+      );
+      const output = model.predict(inputs) as tf.Tensor;
       try {
         const probabilities = await output.data();
         return windows.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
       } finally {
-        input.dispose();
+        for (const input of inputs) input.dispose();
         output.dispose();
       }
     },

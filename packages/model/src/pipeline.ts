@@ -3,6 +3,7 @@ import { INTERVAL_MS } from '@regime/candles';
 import { FEATURE_NAMES, FEATURES_VERSION, warmupCandles } from '@regime/features';
 import { featureIntervals } from './artifact.ts';
 import { DEFAULT_LOGISTIC, majorityClass, newestRows, predictLogistic, trainLogistic } from './baselines.ts';
+import { CALENDAR_NAMES, calendarInputs } from './calendar.ts';
 import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
 import {
   addSkipCounts,
@@ -23,7 +24,13 @@ import type { NetworkConfig } from './network.ts';
 import { REGIMES } from './regimes.ts';
 import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
 import { tf } from './tensorflow.ts';
-import { balancedClassWeights, type EpochReport, predictProbabilities, trainNetwork } from './train.ts';
+import {
+  balancedClassWeights,
+  type EpochReport,
+  type NetworkInputs,
+  predictProbabilities,
+  trainNetwork,
+} from './train.ts';
 
 /**
  * Candle range (open times) a period of as-of instants needs: before it, the longer of the label
@@ -142,6 +149,16 @@ export async function splitDataset(
   return { dataset: concatDatasets(parts, symbols), skipped };
 }
 
+/** The network's inputs for a dataset whose windows are already scaled (`x`). */
+export function networkInputs(x: Float32Array, dataset: Dataset): NetworkInputs {
+  return {
+    x,
+    calendar: calendarInputs(dataset.asOf),
+    steps: dataset.steps,
+    featureCount: dataset.featureCount,
+  };
+}
+
 /**
  * Tunes the decision bias of the LSTM and of the logistic baseline on the validation set (the same
  * treatment for both, so the comparison stays fair) and folds it into their output biases.
@@ -153,10 +170,7 @@ export function tuneDecisionBiases(
   validation: Dataset,
 ): NonNullable<ModelMetadata['training']['decisionBias']> {
   const x = applyScaler(scaler, validation.windows);
-  const lstm = tuneDecisionBias(
-    predictProbabilities(model, x, validation.steps, validation.featureCount),
-    validation.labels,
-  );
+  const lstm = tuneDecisionBias(predictProbabilities(model, networkInputs(x, validation)), validation.labels);
   const logistic = tuneDecisionBias(
     predictLogistic(baselines.logistic, newestRows(x, validation.steps, validation.featureCount)),
     validation.labels,
@@ -190,8 +204,10 @@ export async function smokeMetrics(
   const own = inputs.filter((i) => i.symbol === smoke.symbol);
   if (own.length === 0) throw new Error(`the smoke check needs the candles of ${smoke.symbol}`);
   const { dataset } = await splitDataset(own, smoke, smoke.strideMinutes, params);
-  const x = applyScaler(scaler, dataset.windows);
-  const probabilities = predictProbabilities(model, x, dataset.steps, dataset.featureCount);
+  const probabilities = predictProbabilities(
+    model,
+    networkInputs(applyScaler(scaler, dataset.windows), dataset),
+  );
   const predicted = argmaxRows(probabilities);
   let correct = 0;
   let trueClassProbabilitySum = 0;
@@ -259,6 +275,8 @@ export async function trainPipeline(
   const network: NetworkConfig = {
     units: config.model.units,
     groupSteps: config.model.groupSteps,
+    hidden: config.model.hidden,
+    dropout: config.model.dropout,
     seed: config.model.seed,
   };
   const classCounts = Object.fromEntries(REGIMES.map((r) => [r, 0]));
@@ -281,6 +299,7 @@ export async function trainPipeline(
       createdAt: new Date().toISOString(),
       featureNames: [...FEATURE_NAMES],
       featuresVersion: FEATURES_VERSION,
+      calendarNames: [...CALENDAR_NAMES],
       intervals: featureIntervals(FEATURE_NAMES),
       primaryInterval: featureIntervals(FEATURE_NAMES)[0]!,
       steps: train.steps,
@@ -320,8 +339,8 @@ export async function trainPipeline(
   };
 
   const result = await trainNetwork(
-    { x: trainX, y: train.labels, steps: train.steps, featureCount: train.featureCount },
-    { x: validationX, y: validation.labels, steps: validation.steps, featureCount: validation.featureCount },
+    { ...networkInputs(trainX, train), y: train.labels },
+    { ...networkInputs(validationX, validation), y: validation.labels },
     {
       network,
       learningRate: config.model.learningRate,

@@ -1,15 +1,21 @@
+import { CALENDAR_COUNT } from './calendar.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
 import { buildNetwork, type NetworkConfig } from './network.ts';
 import { REGIME_COUNT } from './regimes.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
 import { tf } from './tensorflow.ts';
 
-/** Scaled windows (n × steps × features, float32) with their label indices. */
-export interface LabelledWindows {
+/** Network inputs of n samples: scaled windows (n × steps × features) and calendars (n × CALENDAR_COUNT). */
+export interface NetworkInputs {
   x: Float32Array;
-  y: Uint8Array;
+  calendar: Float32Array;
   steps: number;
   featureCount: number;
+}
+
+/** Network inputs with their label indices. */
+export interface LabelledWindows extends NetworkInputs {
+  y: Uint8Array;
 }
 
 export interface TrainOptions {
@@ -61,37 +67,48 @@ export function balancedClassWeights(labels: ArrayLike<number>): number[] {
   return counts.map((c) => (c > 0 ? labels.length / (REGIME_COUNT * c) : 0));
 }
 
-function batchTensor(data: LabelledWindows, indices: ArrayLike<number>): tf.Tensor3D {
+function batchTensors(data: NetworkInputs, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
   const rowSize = data.steps * data.featureCount;
-  const buffer = new Float32Array(indices.length * rowSize);
+  const windows = new Float32Array(indices.length * rowSize);
+  const calendars = new Float32Array(indices.length * CALENDAR_COUNT);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!;
-    buffer.set(data.x.subarray(i * rowSize, (i + 1) * rowSize), k * rowSize);
+    windows.set(data.x.subarray(i * rowSize, (i + 1) * rowSize), k * rowSize);
+    calendars.set(data.calendar.subarray(i * CALENDAR_COUNT, (i + 1) * CALENDAR_COUNT), k * CALENDAR_COUNT);
   }
-  return tf.tensor3d(buffer, [indices.length, data.steps, data.featureCount]);
+  return [
+    tf.tensor3d(windows, [indices.length, data.steps, data.featureCount]),
+    tf.tensor2d(calendars, [indices.length, CALENDAR_COUNT]),
+  ];
 }
 
-/** Class probabilities (n × 6) for scaled windows, computed in batches to bound memory. */
+/** The network inputs of rows [start, start + count) as tensors (views, no copy of the data). */
+export function inputTensors(data: NetworkInputs, start: number, count: number): [tf.Tensor3D, tf.Tensor2D] {
+  const rowSize = data.steps * data.featureCount;
+  return [
+    tf.tensor3d(data.x.subarray(start * rowSize, (start + count) * rowSize), [
+      count,
+      data.steps,
+      data.featureCount,
+    ]),
+    tf.tensor2d(data.calendar.subarray(start * CALENDAR_COUNT, (start + count) * CALENDAR_COUNT), [
+      count,
+      CALENDAR_COUNT,
+    ]),
+  ];
+}
+
+/** Class probabilities (n × 6), computed in batches to bound memory. */
 export function predictProbabilities(
   model: tf.LayersModel,
-  x: Float32Array,
-  steps: number,
-  featureCount: number,
+  data: NetworkInputs,
   batchSize = 512,
 ): Float32Array {
-  const rowSize = steps * featureCount;
-  const n = x.length / rowSize;
+  const n = data.calendar.length / CALENDAR_COUNT;
   const out = new Float32Array(n * REGIME_COUNT);
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
-    const probabilities = tf.tidy(() => {
-      const input = tf.tensor3d(x.subarray(start * rowSize, (start + count) * rowSize), [
-        count,
-        steps,
-        featureCount,
-      ]);
-      return model.predict(input) as tf.Tensor;
-    });
+    const probabilities = tf.tidy(() => model.predict(inputTensors(data, start, count)) as tf.Tensor);
     out.set(probabilities.dataSync() as Float32Array, start * REGIME_COUNT);
     probabilities.dispose();
   }
@@ -129,7 +146,7 @@ export async function trainNetwork(
         const indices = order.subarray(start, Math.min(n, start + options.batchSize));
         const labels = Array.from(indices, (i) => train.y[i]!);
         const loss = tf.tidy((): tf.Scalar => {
-          const xs = batchTensor(train, indices);
+          const xs = batchTensors(train, indices);
           const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), REGIME_COUNT);
           const w = tf.gather(weights, tf.tensor1d(labels, 'int32'));
           return optimizer.minimize(() => {
@@ -151,12 +168,7 @@ export async function trainNetwork(
       }
       const seconds = (performance.now() - epochStart) / 1000;
       trainSeconds += seconds;
-      const probabilities = predictProbabilities(
-        model,
-        validation.x,
-        validation.steps,
-        validation.featureCount,
-      );
+      const probabilities = predictProbabilities(model, validation);
       const predicted = argmaxRows(probabilities);
       const f1 = macroF1(validation.y, predicted);
       let correct = 0;

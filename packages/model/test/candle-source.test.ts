@@ -6,7 +6,6 @@ import { calm, synthetic5m } from './synthetic.ts';
 describe('withEarlierFrom5m', () => {
   const m5 = synthetic5m([calm(24 * 12)]); // one day of 5m candles
   const all15m = aggregateSeries(m5, '15m');
-  const ownFrom = all15m[40]!.openTime;
   const own = all15m.slice(40).map((c) => ({ ...c, quoteVolume: 1 })); // marks the file's own candles
 
   it('fills the 15m candles before the first file candle from 5m and keeps the file candles', () => {

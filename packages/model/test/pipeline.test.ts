@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FEATURE_NAMES, featureWindows } from '@regime/features';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_FILES, ModelArtifactError, readArtifact, writeArtifact } from '../src/artifact.ts';
+import { calendarInputs } from '../src/calendar.ts';
 import { parseTrainConfig } from '../src/config.ts';
 import { evaluateClassifiers } from '../src/evaluate.ts';
 import type { ModelMetadata } from '../src/metadata.ts';
@@ -88,12 +89,12 @@ describe('training pipeline on synthetic candles', () => {
     const windows = featureWindows(inputs[0]!.history, asOfs);
     const predictions = await model.predict(windows);
     const raw = new Float64Array(windows.flatMap((w) => Array.from(w.values)));
-    const expected = predictProbabilities(
-      trained.model,
-      applyScaler(trained.scaler, raw),
-      64,
-      FEATURE_NAMES.length,
-    );
+    const expected = predictProbabilities(trained.model, {
+      x: applyScaler(trained.scaler, raw),
+      calendar: calendarInputs(asOfs),
+      steps: 64,
+      featureCount: FEATURE_NAMES.length,
+    });
     predictions.forEach((p, i) => {
       REGIMES.forEach((r, k) => {
         expect(p.probabilities[r]).toBe(expected[i * REGIMES.length + k]);
@@ -168,6 +169,7 @@ describe('artifact verification', () => {
     ['regime map', (m) => (m.regimes = [...m.regimes].reverse()), /regime map/],
     ['labeler version', (m) => (m.labeler.version = '0.0.1'), /labeler 0\.0\.1/],
     ['features version', (m) => (m.featuresVersion = 1), /features version 1/],
+    ['calendar inputs', (m) => (m.calendarNames = ['weekend']), /calendar inputs \[weekend\]/],
     ['format', (m) => ((m as { format: number }).format = 99), /format 99/],
     ['a missing field', (m) => delete (m as Partial<ModelMetadata>).training, /metadata\.json: training/],
   ];
