@@ -1,10 +1,12 @@
+import { CALENDAR_COUNT } from './calendar.ts';
 import { REGIME_COUNT } from './regimes.ts';
+import type { NetworkInputs } from './train.ts';
 
 /**
  * The baselines the LSTM must beat, on the same samples:
  * - majority: always the most frequent training class;
  * - persistence: the labeler applied to the window ending at T (computed by the dataset builder);
- * - logistic: multinomial logistic regression on the newest feature row only (no sequence).
+ * - logistic: multinomial logistic regression on the newest feature row and the calendar of T (no sequence).
  */
 
 export function majorityClass(labels: ArrayLike<number>): number {
@@ -13,14 +15,21 @@ export function majorityClass(labels: ArrayLike<number>): number {
   return counts.indexOf(Math.max(...counts));
 }
 
-/** The newest step's feature row of each window: n × featureCount. */
-export function newestRows(windows: Float32Array, steps: number, featureCount: number): Float32Array {
+/**
+ * The logistic baseline's input: the newest step's feature row of each window followed by the calendar
+ * inputs of its as-of instant, n × (featureCount + CALENDAR_COUNT). It sees everything the network
+ * sees except the 63 older steps, so the comparison isolates what the sequence adds.
+ */
+export function logisticInputs(data: NetworkInputs): Float32Array {
+  const { steps, featureCount } = data;
   const rowSize = steps * featureCount;
-  const n = windows.length / rowSize;
-  const out = new Float32Array(n * featureCount);
+  const n = data.calendar.length / CALENDAR_COUNT;
+  const width = featureCount + CALENDAR_COUNT;
+  const out = new Float32Array(n * width);
   for (let i = 0; i < n; i++) {
     const from = i * rowSize + (steps - 1) * featureCount;
-    out.set(windows.subarray(from, from + featureCount), i * featureCount);
+    out.set(data.x.subarray(from, from + featureCount), i * width);
+    out.set(data.calendar.subarray(i * CALENDAR_COUNT, (i + 1) * CALENDAR_COUNT), i * width + featureCount);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { newestRows, predictLogistic } from './baselines.ts';
+import { logisticInputs, predictLogistic } from './baselines.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
@@ -15,7 +15,7 @@ export const CLASSIFIER_NAMES: Record<Classifier, string> = {
   lstm: 'LSTM (this model)',
   majority: 'Majority class',
   persistence: 'Persistence (labeler on the window ending at T)',
-  logistic: 'Logistic regression on the newest feature row',
+  logistic: 'Logistic regression on the newest feature row and the calendar',
 };
 
 export interface EvaluationReport {
@@ -47,7 +47,7 @@ export function evaluateClassifiers(
   const lstmProbabilities = predictProbabilities(model, networkInputs(x, dataset));
   const logisticProbabilities = predictLogistic(
     baselines.logistic,
-    newestRows(x, dataset.steps, dataset.featureCount),
+    logisticInputs(networkInputs(x, dataset)),
   );
   const majority = new Uint8Array(dataset.size).fill(baselines.majorityClass);
   return {

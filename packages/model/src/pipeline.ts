@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { INTERVAL_MS } from '@regime/candles';
 import { FEATURE_NAMES, FEATURES_VERSION, warmupCandles } from '@regime/features';
 import { featureIntervals } from './artifact.ts';
-import { DEFAULT_LOGISTIC, majorityClass, newestRows, predictLogistic, trainLogistic } from './baselines.ts';
+import {
+  DEFAULT_LOGISTIC,
+  logisticInputs,
+  majorityClass,
+  predictLogistic,
+  trainLogistic,
+} from './baselines.ts';
 import { CALENDAR_NAMES, calendarInputs } from './calendar.ts';
 import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
 import {
@@ -20,10 +26,10 @@ import { BASE_INTERVAL_MS } from './label-series.ts';
 import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
-import type { NetworkConfig } from './network.ts';
+import { type NetworkConfig, shiftOutputBias } from './network.ts';
 import { REGIMES } from './regimes.ts';
 import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
-import { tf } from './tensorflow.ts';
+import type { tf } from './tensorflow.ts';
 import {
   balancedClassWeights,
   type EpochReport,
@@ -169,17 +175,13 @@ export function tuneDecisionBiases(
   baselines: BaselinesState,
   validation: Dataset,
 ): NonNullable<ModelMetadata['training']['decisionBias']> {
-  const x = applyScaler(scaler, validation.windows);
-  const lstm = tuneDecisionBias(predictProbabilities(model, networkInputs(x, validation)), validation.labels);
+  const inputs = networkInputs(applyScaler(scaler, validation.windows), validation);
+  const lstm = tuneDecisionBias(predictProbabilities(model, inputs), validation.labels);
   const logistic = tuneDecisionBias(
-    predictLogistic(baselines.logistic, newestRows(x, validation.steps, validation.featureCount)),
+    predictLogistic(baselines.logistic, logisticInputs(inputs)),
     validation.labels,
   );
-  const output = model.layers[model.layers.length - 1]!;
-  const [kernel, bias] = output.getWeights();
-  const shifted = tf.add(bias!, tf.tensor1d(lstm.offsets));
-  output.setWeights([kernel!, shifted]);
-  shifted.dispose();
+  shiftOutputBias(model, lstm.offsets);
   baselines.logistic.bias = baselines.logistic.bias.map((b, k) => b + logistic.offsets[k]!);
   return {
     lstm: lstm.offsets,
@@ -266,7 +268,7 @@ export async function trainPipeline(
   onProgress?.({ stage: 'baselines' });
   const baselines: BaselinesState = {
     majorityClass: majorityClass(train.labels),
-    logistic: trainLogistic(newestRows(trainX, train.steps, train.featureCount), train.labels, {
+    logistic: trainLogistic(logisticInputs(networkInputs(trainX, train)), train.labels, {
       ...DEFAULT_LOGISTIC,
       classWeights,
     }),
@@ -348,6 +350,7 @@ export async function trainPipeline(
       maxEpochs: config.model.maxEpochs,
       patience: config.model.patience,
       classWeights,
+      wideStart: baselines.logistic,
       onBatch: (batch) => onProgress?.({ stage: 'training', batch }),
       onEpoch: (epoch) => onProgress?.({ stage: 'training', epoch }),
       onImproved: async (model, epochs) => {

@@ -1,6 +1,7 @@
 import { CALENDAR_COUNT } from './calendar.ts';
-import { argmaxRows, macroF1 } from './metrics.ts';
-import { buildNetwork, type NetworkConfig } from './network.ts';
+import { tuneDecisionBias } from './decision-bias.ts';
+import { argmaxRows } from './metrics.ts';
+import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
 import { REGIME_COUNT } from './regimes.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
 import { tf } from './tensorflow.ts';
@@ -23,10 +24,12 @@ export interface TrainOptions {
   learningRate: number;
   batchSize: number;
   maxEpochs: number;
-  /** Stop after this many epochs without a better validation macro-F1. */
+  /** Stop after this many epochs without a better validation macro-F1 (after the decision-bias tuning). */
   patience: number;
   /** Per-class loss weights in REGIMES order. */
   classWeights: readonly number[];
+  /** Starting weights of the wide part (the fitted logistic baseline); see buildNetwork. */
+  wideStart?: WideStart;
   onBatch?: (batch: { epoch: number; done: number; total: number; loss: number }) => void;
   onEpoch?: (epoch: EpochReport) => void;
   /**
@@ -126,7 +129,7 @@ export async function trainNetwork(
 ): Promise<TrainResult> {
   const n = train.y.length;
   if (n === 0 || validation.y.length === 0) throw new Error('training and validation sets must not be empty');
-  const model = buildNetwork(train.steps, train.featureCount, options.network);
+  const model = buildNetwork(train.steps, train.featureCount, options.network, options.wideStart);
   const optimizer = tf.train.adam(options.learningRate);
   const weights = tf.tensor1d([...options.classWeights]);
   const random = seededRandom(options.network.seed);
@@ -169,8 +172,10 @@ export async function trainNetwork(
       const seconds = (performance.now() - epochStart) / 1000;
       trainSeconds += seconds;
       const probabilities = predictProbabilities(model, validation);
+      // The model is used with its decision bias tuned on validation (pipeline.ts), so epochs are
+      // compared by the macro-F1 they reach after that tuning.
+      const f1 = tuneDecisionBias(probabilities, validation.y).after;
       const predicted = argmaxRows(probabilities);
-      const f1 = macroF1(validation.y, predicted);
       let correct = 0;
       for (let i = 0; i < predicted.length; i++) if (predicted[i] === validation.y[i]) correct++;
       const improved = f1 > bestF1;
