@@ -44,7 +44,7 @@ describe('wide and deep network', () => {
   it('uses the older steps through the LSTM when it starts from scratch', () => {
     const model = buildNetwork(steps, featureCount, network);
     const older = { ...inputs, x: inputs.x.slice() };
-    for (let i = 0; i < n; i++) older.x[i * steps * featureCount] += 1; // step 0 only, never the newest
+    for (let i = 0; i < n; i++) older.x[i * steps * featureCount]! += 1; // step 0 only, never the newest
     const a = predictProbabilities(model, inputs);
     const b = predictProbabilities(model, older);
     model.dispose();
