@@ -2,11 +2,10 @@ import { logisticInputs, predictLogistic } from './baselines.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
-import { networkInputs } from './pipeline.ts';
 import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler, type ScalerState } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
-import { predictProbabilities } from './train.ts';
+import { networkInputs, predictProbabilities } from './train.ts';
 
 export const CLASSIFIERS = ['lstm', 'majority', 'persistence', 'logistic'] as const;
 export type Classifier = (typeof CLASSIFIERS)[number];
@@ -43,12 +42,9 @@ export function evaluateClassifiers(
   baselines: BaselinesState,
   dataset: Dataset,
 ): Record<Classifier, ClassificationMetrics> {
-  const x = applyScaler(scaler, dataset.windows);
-  const lstmProbabilities = predictProbabilities(model, networkInputs(x, dataset));
-  const logisticProbabilities = predictLogistic(
-    baselines.logistic,
-    logisticInputs(networkInputs(x, dataset)),
-  );
+  const inputs = networkInputs(applyScaler(scaler, dataset.windows), dataset);
+  const lstmProbabilities = predictProbabilities(model, inputs);
+  const logisticProbabilities = predictLogistic(baselines.logistic, logisticInputs(inputs));
   const majority = new Uint8Array(dataset.size).fill(baselines.majorityClass);
   return {
     lstm: classificationMetrics(dataset.labels, argmaxRows(lstmProbabilities), lstmProbabilities),

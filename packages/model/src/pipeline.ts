@@ -9,7 +9,7 @@ import {
   predictLogistic,
   trainLogistic,
 } from './baselines.ts';
-import { CALENDAR_NAMES, calendarInputs } from './calendar.ts';
+import { CALENDAR_NAMES } from './calendar.ts';
 import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
 import {
   addSkipCounts,
@@ -33,7 +33,7 @@ import type { tf } from './tensorflow.ts';
 import {
   balancedClassWeights,
   type EpochReport,
-  type NetworkInputs,
+  networkInputs,
   predictProbabilities,
   trainNetwork,
 } from './train.ts';
@@ -155,16 +155,6 @@ export async function splitDataset(
   return { dataset: concatDatasets(parts, symbols), skipped };
 }
 
-/** The network's inputs for a dataset whose windows are already scaled (`x`). */
-export function networkInputs(x: Float32Array, dataset: Dataset): NetworkInputs {
-  return {
-    x,
-    calendar: calendarInputs(dataset.asOf),
-    steps: dataset.steps,
-    featureCount: dataset.featureCount,
-  };
-}
-
 /**
  * Tunes the decision bias of the LSTM and of the logistic baseline on the validation set (the same
  * treatment for both, so the comparison stays fair) and folds it into their output biases.
@@ -264,11 +254,12 @@ export async function trainPipeline(
   const trainX = applyScaler(scaler, train.windows);
   const validationX = applyScaler(scaler, validation.windows);
   const classWeights = balancedClassWeights(train.labels);
+  const trainInputs = networkInputs(trainX, train);
 
   onProgress?.({ stage: 'baselines' });
   const baselines: BaselinesState = {
     majorityClass: majorityClass(train.labels),
-    logistic: trainLogistic(logisticInputs(networkInputs(trainX, train)), train.labels, {
+    logistic: trainLogistic(logisticInputs(trainInputs), train.labels, {
       ...DEFAULT_LOGISTIC,
       classWeights,
     }),
@@ -341,7 +332,7 @@ export async function trainPipeline(
   };
 
   const result = await trainNetwork(
-    { ...networkInputs(trainX, train), y: train.labels },
+    { ...trainInputs, y: train.labels },
     { ...networkInputs(validationX, validation), y: validation.labels },
     {
       network,

@@ -1,4 +1,5 @@
-import { CALENDAR_COUNT } from './calendar.ts';
+import { CALENDAR_COUNT, calendarInputs } from './calendar.ts';
+import type { Dataset } from './dataset.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
@@ -12,6 +13,16 @@ export interface NetworkInputs {
   calendar: Float32Array;
   steps: number;
   featureCount: number;
+}
+
+/** The network's inputs for a dataset whose windows are already scaled (`x`). */
+export function networkInputs(x: Float32Array, dataset: Dataset): NetworkInputs {
+  return {
+    x,
+    calendar: calendarInputs(dataset.asOf),
+    steps: dataset.steps,
+    featureCount: dataset.featureCount,
+  };
 }
 
 /** Network inputs with their label indices. */
