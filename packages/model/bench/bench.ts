@@ -51,8 +51,10 @@ if (!existsSync(join(dir, 'metadata.json'))) {
 }
 const model = await loadRegimeModel(dir);
 const network = model.metadata.network;
-const one = [randomWindow(Date.UTC(2025, 0, 1))];
-const batch = Array.from({ length: 256 }, (_, i) => randomWindow(Date.UTC(2025, 0, 1) + i * 900_000));
+/** As-of instants 15 minutes apart, so the calendar inputs vary across a batch as in production. */
+const asOf = (i: number) => Date.UTC(2025, 0, 1) + i * 900_000;
+const one = [randomWindow(asOf(0))];
+const batch = Array.from({ length: 256 }, (_, i) => randomWindow(asOf(i)));
 const single = await timeMs(50, () => model.predict(one));
 const batched = await timeMs(10, () => model.predict(batch));
 model.dispose();
@@ -61,7 +63,7 @@ model.dispose();
 const n = 2048;
 const x = new Float32Array(n * WINDOW_STEPS * featureCount).map(() => random() - 0.5);
 const y = Uint8Array.from({ length: n }, () => Math.floor(random() * 6));
-const calendar = calendarInputs(Array.from({ length: n }, (_, i) => Date.UTC(2025, 0, 1) + i * 900_000));
+const calendar = calendarInputs(Array.from({ length: n }, (_, i) => asOf(i)));
 const trained = await trainNetwork(
   { x, calendar, y, steps: WINDOW_STEPS, featureCount },
   {
