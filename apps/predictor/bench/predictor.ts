@@ -19,12 +19,12 @@ import { performance } from 'node:perf_hooks';
 import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { warmupCandles } from '@regime/features';
+import { FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
 import { defaultModelDir } from '@regime/model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
-import { FEATURE_INTERVALS, type FeatureInterval } from '../src/inputs.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { createTinyModel } from '../test/tiny-model.ts';
 

@@ -1,8 +1,8 @@
+import type { PredictionInputs } from '@regime/inference';
+import { predictRegimes } from '@regime/inference';
 import type { PredictionRow } from '@regime/questdb';
 import type { Clock } from './clock.ts';
-import type { PredictionInputs } from './inputs.ts';
 import type { ModelHolder } from './model-holder.ts';
-import { predictRegimes } from './predict.ts';
 import type { PredictionMode } from './schedule.ts';
 
 export interface BatchItem {

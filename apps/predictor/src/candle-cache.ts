@@ -1,6 +1,6 @@
 import { type Candle, candleOpenAt, INTERVAL_MS } from '@regime/candles';
+import { type CandleSeries, FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
 import type { QuestDb } from '@regime/questdb';
-import { type CandleSeries, FEATURE_INTERVALS, type FeatureInterval } from './inputs.ts';
 
 /** Closed candles kept beyond the warm-up, so catch-up instants up to a few hours back need no full read. */
 const DEFAULT_SLACK = 64;

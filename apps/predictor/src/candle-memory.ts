@@ -1,6 +1,6 @@
 import type { BinanceRest } from '@regime/binance';
 import { type Candle, INTERVAL_MS } from '@regime/candles';
-import { type CandleSeries, FEATURE_INTERVALS, type FeatureInterval } from './inputs.ts';
+import { type CandleSeries, FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
 
 const PAGE = 1000;
 

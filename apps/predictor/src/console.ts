@@ -1,6 +1,13 @@
 import { BinanceRest } from '@regime/binance';
 import { parseSymbol } from '@regime/candles';
 import { warmupCandles } from '@regime/features';
+import {
+  CandlesNotReadyError,
+  FEATURE_INTERVALS,
+  inputsAsOf,
+  type PredictionInputs,
+  predictRegimes,
+} from '@regime/inference';
 import { defaultModelDir, initTensorflow, loadRegimeModel } from '@regime/model';
 import { ConfigError, createLogger } from '@regime/service';
 import { Command, InvalidArgumentError } from 'commander';
@@ -8,8 +15,6 @@ import { CandleMemory } from './candle-memory.ts';
 import { exchangeClock } from './clock.ts';
 import { loadConsoleConfig } from './config.ts';
 import { type ConsoleRow, renderTable } from './console-table.ts';
-import { CandlesNotReadyError, FEATURE_INTERVALS, inputsAsOf, type PredictionInputs } from './inputs.ts';
-import { predictRegimes } from './predict.ts';
 import { latestDueAsOf, MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 
 const log = createLogger('predictor-console');

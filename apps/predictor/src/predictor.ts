@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BinanceRest } from '@regime/binance';
 import { FeatureError, warmupCandles } from '@regime/features';
+import { CandlesNotReadyError, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Logger, startOpsServer } from '@regime/service';
@@ -9,7 +10,6 @@ import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import type { PredictorConfig } from './config.ts';
-import { CandlesNotReadyError, inputsAsOf, type PredictionInputs } from './inputs.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { verifyModel } from './model-check.ts';
 import { ModelHolder } from './model-holder.ts';

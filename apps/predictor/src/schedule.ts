@@ -1,4 +1,7 @@
 import { INTERVAL_MS } from '@regime/candles';
+import type { PredictionMode } from '@regime/inference';
+
+export type { PredictionMode };
 
 /**
  * When predictions are due. Pure functions of "now" (virtual epoch ms); the scheduler ticks call them.
@@ -6,8 +9,6 @@ import { INTERVAL_MS } from '@regime/candles';
  * - official: as of every 5-minute boundary T, on candles closed by T, run `offsetMs` after T.
  * - live: as of every minute boundary T, with the in-progress candles, run `offsetMs` after T.
  */
-export type PredictionMode = 'official' | 'live';
-
 export const MODE_STEP_MS: Readonly<Record<PredictionMode, number>> = {
   official: INTERVAL_MS['5m'],
   live: INTERVAL_MS['1m'],

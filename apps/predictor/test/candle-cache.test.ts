@@ -1,8 +1,8 @@
 import { type Candle, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
+import { FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CandleCache } from '../src/candle-cache.ts';
-import { FEATURE_INTERVALS, type FeatureInterval } from '../src/inputs.ts';
 
 const WARMUP = { '5m': 6, '15m': 4, '1h': 3 };
 const T = Date.UTC(2024, 2, 1, 10, 0);

@@ -6,9 +6,9 @@ import { type Candle, closesAt, INTERVAL_MS } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
 import { featureWindow, warmupCandles } from '@regime/features';
+import { FEATURE_INTERVALS } from '@regime/inference';
 import { loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_INTERVALS } from '../src/inputs.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');

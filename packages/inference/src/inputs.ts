@@ -1,5 +1,7 @@
 import { type Candle, candleOpenAt, INTERVAL_MS } from '@regime/candles';
-import type { PredictionMode } from './schedule.ts';
+
+/** official: closed candles only; live: with the candle in progress at T. */
+export type PredictionMode = 'official' | 'live';
 
 /** The intervals the features are built from. */
 export const FEATURE_INTERVALS = ['5m', '15m', '1h'] as const;

@@ -1,0 +1,10 @@
+export {
+  type CandleSeries,
+  CandlesNotReadyError,
+  FEATURE_INTERVALS,
+  type FeatureInterval,
+  inputsAsOf,
+  type PredictionInputs,
+  type PredictionMode,
+} from './inputs.ts';
+export { type PredictionOutcome, type PredictionRequest, predictRegimes } from './predict.ts';
