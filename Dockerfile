@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY packages/binance/package.json packages/binance/
 COPY packages/candles/package.json packages/candles/
 COPY packages/features/package.json packages/features/
+COPY packages/inference/package.json packages/inference/
 COPY packages/model/package.json packages/model/
 COPY packages/questdb/package.json packages/questdb/
 COPY packages/service/package.json packages/service/
