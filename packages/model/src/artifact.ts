@@ -156,7 +156,18 @@ export interface LoadedArtifact {
 
 /** Reads and verifies an artifact folder; throws ModelArtifactError listing every problem. */
 export async function readArtifact(dir: string): Promise<LoadedArtifact> {
-  const raw = await readJson(dir, ARTIFACT_FILES.metadata, z.looseObject({ format: z.unknown() }));
+  const raw = await readJson(
+    dir,
+    ARTIFACT_FILES.metadata,
+    z.looseObject({ format: z.unknown(), labeler: z.looseObject({ version: z.unknown() }).optional() }),
+  );
+  // Checked first: an older labeler's artifact also has an older layout, and the labeler is the reason.
+  const labelerVersion = raw.labeler?.version;
+  if (labelerVersion !== LABELER_VERSION) {
+    throw new ModelArtifactError(dir, [
+      `trained with labeler ${String(labelerVersion)}, this build labels with ${LABELER_VERSION}: its regimes mean something else; retrain it (regime-model train)`,
+    ]);
+  }
   if (raw.format !== ARTIFACT_FORMAT) {
     throw new ModelArtifactError(dir, [
       `artifact format ${String(raw.format)}, this build reads ${ARTIFACT_FORMAT}`,
