@@ -1,9 +1,9 @@
 import { BinanceRest } from '@regime/binance';
 import { parseSymbol } from '@regime/candles';
-import { warmupCandles } from '@regime/features';
 import {
   CandlesNotReadyError,
   FEATURE_INTERVALS,
+  historyWarmup,
   inputsAsOf,
   type PredictionInputs,
   predictRegimes,
@@ -27,7 +27,7 @@ const positive = (value: string) => {
 
 const program = new Command('regime')
   .description(
-    "Prints each symbol's market regime and the six regime probabilities, every minute (live) or every\n" +
+    "Prints each symbol's current market regime and the six regime probabilities, every minute (live) or every\n" +
       '5 minutes (--official). Needs only the exchange REST API: no QuestDB, no Redis.',
   )
   .option(
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     pollMs: env.CLOCK_POLL_MS,
     onError: (error) => log.warn({ err: error }, 'exchange clock poll failed'),
   });
-  const warmup = warmupCandles();
+  const warmup = historyWarmup();
   // The warm-up history plus the candle containing T plus the one in progress now.
   const keep = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, warmup[i] + 2])) as typeof warmup;
   const memory = new CandleMemory(rest, keep);

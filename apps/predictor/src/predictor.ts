@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BinanceRest } from '@regime/binance';
-import { FeatureError, warmupCandles } from '@regime/features';
-import { CandlesNotReadyError, inputsAsOf, type PredictionInputs } from '@regime/inference';
+import { FeatureError } from '@regime/features';
+import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Logger, startOpsServer } from '@regime/service';
@@ -86,7 +86,7 @@ export async function startPredictor(
   });
   log.info({ version: models.version }, 'model loaded');
 
-  const warmup = warmupCandles();
+  const warmup = historyWarmup();
   const candles = new CandleCache(db, warmup);
   const batcher = new PredictionBatcher({
     models,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
+import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
 import { LABELER_VERSION } from './labeler.ts';
 import {
   ARTIFACT_FORMAT,
@@ -95,6 +96,11 @@ export function artifactProblems(
   if (metadata.labeler.version !== LABELER_VERSION) {
     problems.push(
       `trained with labeler ${metadata.labeler.version}, this build labels with ${LABELER_VERSION}`,
+    );
+  }
+  if (decisionSpanMinutes(metadata.decision) > MAX_DECISION_SPAN_MINUTES) {
+    problems.push(
+      `decision layer reads windows ${decisionSpanMinutes(metadata.decision)} min back; this build loads ${MAX_DECISION_SPAN_MINUTES} min of extra history`,
     );
   }
   if (!sameList(scaler.featureNames, metadata.featureNames))

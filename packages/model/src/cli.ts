@@ -213,7 +213,7 @@ async function evaluate(
   );
   progress.stop();
   if (dataset.size === 0) throw new Error('no usable samples in the evaluation period');
-  const results = evaluateClassifiers(model, scaler, baselines, dataset, strideMinutes);
+  const results = evaluateClassifiers(model, scaler, baselines, dataset, strideMinutes, metadata.decision);
   model.dispose();
   const report: EvaluationReport = {
     model: {

@@ -1,5 +1,6 @@
 import { logisticInputs, predictLogistic } from './baselines.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
+import { type DecisionRule, decideSamples } from './decision.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
 import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
@@ -14,12 +15,13 @@ import {
 import type { tf } from './tensorflow.ts';
 import { networkInputs, predictProbabilities } from './train.ts';
 
-export const CLASSIFIERS = ['lstm', 'majority', 'logistic', 'rules', 'causal'] as const;
+export const CLASSIFIERS = ['lstm', 'lstmArgmax', 'majority', 'logistic', 'rules', 'causal'] as const;
 export type Classifier = (typeof CLASSIFIERS)[number];
 export const BASELINES = ['majority', 'logistic', 'rules', 'causal'] as const;
 
 export const CLASSIFIER_NAMES: Record<Classifier, string> = {
-  lstm: 'LSTM (this model)',
+  lstm: 'LSTM (this model, with its decision layer)',
+  lstmArgmax: "LSTM's argmax (without the decision layer)",
   majority: 'Majority class',
   logistic: 'Logistic regression on the newest feature row and the calendar',
   rules: "Today's trailing-window rules (labeler 1 on the 4 h ending at T)",
@@ -61,6 +63,7 @@ export function evaluateClassifiers(
   baselines: BaselinesState,
   dataset: Dataset,
   strideMinutes: number,
+  decision: DecisionRule,
 ): Record<Classifier, ClassifierResult> {
   const inputs = networkInputs(applyScaler(scaler, dataset.windows), dataset);
   const lstmProbabilities = predictProbabilities(model, inputs);
@@ -72,7 +75,8 @@ export function evaluateClassifiers(
     ...delayFields(detectionDelay(clock, dataset.labels, predicted)),
   });
   return {
-    lstm: result(argmaxRows(lstmProbabilities), lstmProbabilities),
+    lstm: result(decideSamples(lstmProbabilities, clock, decision), lstmProbabilities),
+    lstmArgmax: result(argmaxRows(lstmProbabilities), lstmProbabilities),
     majority: result(new Uint8Array(dataset.size).fill(baselines.majorityClass)),
     logistic: result(argmaxRows(logisticProbabilities), logisticProbabilities),
     rules: result(dataset.rules),

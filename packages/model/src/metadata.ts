@@ -128,6 +128,16 @@ export const metadataSchema = z.object({
       })
       .optional(),
   }),
+  /** The decision layer (decision.ts), tuned on validation; one window is the plain argmax. */
+  decision: z.object({
+    windows: z.number().int().positive(),
+    spacingMinutes: z.number().int().positive(),
+    switchCost: z.number().nonnegative(),
+    validation: z.object({
+      argmax: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
+      chosen: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
+    }),
+  }),
   metrics: z.object({
     validation: z.object({ macroF1: z.number(), accuracy: z.number() }),
     smoke: smokeCheck.optional(),

@@ -21,6 +21,7 @@ import {
   type SkipCounts,
   type SymbolHistory,
 } from './dataset.ts';
+import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { BAR_MS, BASE_INTERVAL_MS } from './label-series.ts';
 import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
@@ -109,7 +110,7 @@ export function selectSamples(d: Dataset, indices: ArrayLike<number>): Dataset {
 }
 
 export interface PipelineProgress {
-  stage: 'dataset' | 'baselines' | 'training';
+  stage: 'dataset' | 'baselines' | 'training' | 'decision';
   split?: keyof SplitPeriods;
   dataset?: DatasetProgress;
   batch?: { epoch: number; done: number; total: number; loss: number };
@@ -326,6 +327,14 @@ export async function trainPipeline(
         backend: context.backend,
         dataHash,
       },
+      // Replaced by the tuned rule once training ends; checkpoints answer with the argmax.
+      decision: {
+        ...ARGMAX_RULE,
+        validation: {
+          argmax: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
+          chosen: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
+        },
+      },
       metrics: {
         validation: { macroF1: best.validationMacroF1, accuracy: best.validationAccuracy },
       },
@@ -358,5 +367,14 @@ export async function trainPipeline(
   const metadata = await describe(result.model, result.epochs);
   metadata.training.decisionBias = decisionBias;
   metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
+  onProgress?.({ stage: 'decision' });
+  const validationProbabilities = predictProbabilities(result.model, networkInputs(validationX, validation));
+  const clock = {
+    asOf: validation.asOf,
+    symbolIndex: validation.symbolIndex,
+    strideMs: config.strideMinutes.validation * 60_000,
+  };
+  const tuned = tuneDecisionRule(validationProbabilities, validation.labels, clock);
+  metadata.decision = { ...tuned.rule, validation: { argmax: tuned.argmax, chosen: tuned.chosen } };
   return { model: result.model, metadata, scaler, baselines };
 }

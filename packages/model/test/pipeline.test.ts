@@ -133,7 +133,14 @@ describe('training pipeline on synthetic candles', () => {
       60,
       trained.metadata.labeler.params,
     );
-    const results = evaluateClassifiers(trained.model, trained.scaler, trained.baselines, dataset, 60);
+    const results = evaluateClassifiers(
+      trained.model,
+      trained.scaler,
+      trained.baselines,
+      dataset,
+      60,
+      trained.metadata.decision,
+    );
     for (const r of Object.values(results)) {
       expect(r.samples).toBe(dataset.size);
       expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(dataset.size);
