@@ -7,7 +7,7 @@ import {
   type RestClientOptions,
   UnknownSymbolError,
 } from '@regime/binance';
-import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { candleOpenAt, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
 import { CandleBook } from './book.ts';
@@ -111,12 +111,21 @@ export class Collector {
     const { db, logger } = this.deps;
     await this.refuseUnknownSymbols();
     await db.ensureSchema();
+    // The exchange's clock bounds what can be stored: a row dated after it (a poisoned candle from an
+    // older version or another writer) must not move the gap fill's start past real, missing candles.
+    const serverNow = await this.serverNowOrWall();
     // Read where each stream stands BEFORE the stream starts: a close received meanwhile must not
     // move the fill's start past candles that were missed while the collector was down.
     const starts: { symbol: string; interval: Interval; from: number | undefined }[] = [];
     for (const symbol of this.opts.symbols) {
       for (const interval of this.opts.intervals) {
-        const latest = await db.latestOpenTime(symbol, interval, { closedOnly: true });
+        const firstFuture = candleOpenAt(interval, serverNow) + INTERVAL_MS[interval];
+        await this.reportFutureRows(symbol, interval, firstFuture);
+        // Only candles closed by the exchange's clock count (open + interval ≤ now).
+        const latest = await db.latestOpenTime(symbol, interval, {
+          closedOnly: true,
+          beforeOpenTime: candleOpenAt(interval, serverNow),
+        });
         if (latest !== undefined) this.book.stored({ symbol, interval }, latest);
         starts.push({
           symbol,
@@ -128,7 +137,6 @@ export class Collector {
     this.liveTimer = setInterval(() => this.writer.flushLive(), this.opts.liveFlushMs);
     // start() resolves once connected; it keeps retrying meanwhile, so do not block start-up on it.
     this.stream.start().catch((error: Error) => logger.error({ err: error.message }, 'kline stream stopped'));
-    const serverNow = await this.serverNowOrWall();
     for (const s of starts) {
       const from = s.from ?? serverNow - this.opts.lookbackMs;
       this.initialFrom.set(`${s.symbol}@${s.interval}`, from);
@@ -138,6 +146,24 @@ export class Collector {
       { symbols: this.opts.symbols, intervals: this.opts.intervals, liveFlushMs: this.opts.liveFlushMs },
       'collector started',
     );
+  }
+
+  /** Rows of klines that open after the candle in progress on the exchange: logged, counted, recorded. */
+  private async reportFutureRows(symbol: string, interval: Interval, firstFuture: number): Promise<void> {
+    const count = await this.deps.db.countKlinesFrom(symbol, interval, firstFuture);
+    if (count === 0) return;
+    const detail = `${count} stored row(s) open at or after ${new Date(firstFuture).toISOString()}, past the exchange clock: ignored by the gap fill`;
+    this.deps.logger.error({ symbol, interval, count }, detail);
+    this.metrics.futureRows.inc({ interval }, count);
+    this.writer.event({
+      ts: this.clock(),
+      service: 'collector',
+      kind: 'future_rows',
+      symbol,
+      interval,
+      count,
+      detail,
+    });
   }
 
   /**

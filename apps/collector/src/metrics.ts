@@ -41,6 +41,12 @@ export function collectorMetrics(newestClosed: () => NewestCandle[], clock: () =
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    futureRows: new Counter({
+      name: 'collector_future_rows_total',
+      help: 'Rows found in klines at start-up dated after the exchange clock (ignored by the gap fill)',
+      labelNames: ['interval'] as const,
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'collector_duplicate_closed_candles_total',
       help: 'Closed candles received again (not written twice)',

@@ -1,6 +1,7 @@
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
 export { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
 export {
+  futureKlineProblem,
   klineStreamName,
   type ParsedKlineMessage,
   parseKlineMessage,

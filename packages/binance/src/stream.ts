@@ -3,7 +3,7 @@ import { type Interval, isValidSymbol, type Kline } from '@regime/candles';
 import type { Logger } from '@regime/service';
 import WebSocket from 'ws';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
-import { klineStreamName, parseKlineMessage, type RejectCode } from './kline-message.ts';
+import { futureKlineProblem, klineStreamName, parseKlineMessage, type RejectCode } from './kline-message.ts';
 
 export interface KlineStreamOptions {
   /** e.g. wss://stream.binance.com:9443 or the replay exchange's wsUrl. */
@@ -17,6 +17,12 @@ export interface KlineStreamOptions {
   reconnect?: BackoffOptions;
   /** Binance allows 1024 streams per connection; more are split over several connections. */
   maxStreamsPerConnection?: number;
+  /**
+   * A kline opening (or, closed, closing) more than this after its message's event time `E` is
+   * refused as `future_candle` (default 5 s): stored, it would poison every "resume after the newest
+   * candle" decision downstream.
+   */
+  futureToleranceMs?: number;
 }
 
 export interface StreamRef {
@@ -40,6 +46,7 @@ export interface KlineStreamEvents {
 }
 
 const BINANCE_MAX_STREAMS = 1024;
+const DEFAULT_FUTURE_TOLERANCE_MS = 5000;
 
 /**
  * Binance combined kline streams (`/stream?streams=btcusdt@kline_5m/...`) for N symbols × intervals.
@@ -96,6 +103,15 @@ export class KlineStream extends EventEmitter<KlineStreamEvents> {
       return;
     }
     const k = parsed.kline;
+    const future = futureKlineProblem(
+      k,
+      parsed.eventTime,
+      this.opts.futureToleranceMs ?? DEFAULT_FUTURE_TOLERANCE_MS,
+    );
+    if (future) {
+      this.reject(future, raw, 'future_candle');
+      return;
+    }
     if (k.closed) {
       const key = `${k.symbol}@${k.interval}`;
       this.lastClosed.set(key, Math.max(this.lastClosed.get(key) ?? Number.NEGATIVE_INFINITY, k.openTime));

@@ -255,18 +255,32 @@ export class QuestDb {
     return rows.reverse().map(toCandle);
   }
 
-  /** Open time of the newest stored candle of the series, or undefined when there is none. */
+  /**
+   * Open time of the newest stored candle of the series, or undefined when there is none.
+   * `beforeOpenTime` (exclusive) ignores rows at or after it, e.g. rows dated after the exchange's clock.
+   */
   async latestOpenTime(
     symbol: string,
     interval: Interval,
-    opts: ReadOptions = {},
+    opts: ReadOptions & { beforeOpenTime?: number } = {},
   ): Promise<number | undefined> {
+    const params: unknown[] = [symbol, interval];
+    if (opts.beforeOpenTime !== undefined) params.push(timestampParam(opts.beforeOpenTime));
     const rows = await this.query<{ ts: number | null }>(
       `SELECT max(ts) ts FROM ${this.tables.klines}
-       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}`,
-      [symbol, interval],
+       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}${opts.beforeOpenTime !== undefined ? ' AND ts < $3' : ''}`,
+      params,
     );
     return rows[0]?.ts ?? undefined;
+  }
+
+  /** How many rows of the series open at or after `openTime` (e.g. rows dated after the exchange's clock). */
+  async countKlinesFrom(symbol: string, interval: Interval, openTime: number): Promise<number> {
+    const rows = await this.query<{ n: number }>(
+      `SELECT count() n FROM ${this.tables.klines} WHERE symbol = $1 AND "interval" = $2 AND ts >= $3`,
+      [symbol, interval, timestampParam(openTime)],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
