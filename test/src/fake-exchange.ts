@@ -72,11 +72,12 @@ export class FakeExchange {
     return ex;
   }
 
-  /** The synthetic, valid candle of a slot (prices wander deterministically around 100). */
+  /** The synthetic, valid candle of a slot (prices wander deterministically around a per-symbol level). */
   static row(symbol: string, interval: Interval, openTime: number): RestRow {
     const i = Math.round(openTime / INTERVAL_MS[interval]);
-    const open = 100 + (i % 7);
-    const close = 100 + ((i + 3) % 7);
+    const level = 100 + (symbol.charCodeAt(0) % 10) * 10;
+    const open = level + (i % 7);
+    const close = level + ((i + 3) % 7);
     const high = Math.max(open, close) + 1;
     const low = Math.min(open, close) - 1;
     const volume = 10 + (i % 5);
