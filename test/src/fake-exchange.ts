@@ -183,8 +183,14 @@ export class FakeExchange {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname === '/api/v3/time') return json(200, { serverTime: this.opts.now() });
-    if (url.pathname !== '/api/v3/klines') return json(404, { code: -1, msg: 'not found' });
+    if (url.pathname === '/api/v3/time') {
+      json(200, { serverTime: this.opts.now() });
+      return;
+    }
+    if (url.pathname !== '/api/v3/klines') {
+      json(404, { code: -1, msg: 'not found' });
+      return;
+    }
     const canned = this.cannedKlines.shift();
     if (canned) {
       res.writeHead(canned.status, { 'content-type': 'application/json', ...canned.headers });
@@ -193,8 +199,14 @@ export class FakeExchange {
     }
     const symbol = url.searchParams.get('symbol') ?? '';
     const interval = url.searchParams.get('interval') ?? '';
-    if (!this.symbols.has(symbol)) return json(400, { code: -1121, msg: 'Invalid symbol.' });
-    if (!isInterval(interval)) return json(400, { code: -1120, msg: 'Invalid interval.' });
+    if (!this.symbols.has(symbol)) {
+      json(400, { code: -1121, msg: 'Invalid symbol.' });
+      return;
+    }
+    if (!isInterval(interval)) {
+      json(400, { code: -1120, msg: 'Invalid interval.' });
+      return;
+    }
     const step = INTERVAL_MS[interval];
     const now = this.opts.now();
     const limit = Number(url.searchParams.get('limit') ?? 500);
