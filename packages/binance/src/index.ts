@@ -7,8 +7,14 @@ export {
   parseKlineMessage,
   type RejectCode,
 } from './kline-message.ts';
-export { BinanceRest, KLINES_PAGE_LIMIT, type KlinesQuery, type RestClientOptions } from './rest.ts';
-export { parseRestKline } from './rest-kline.ts';
+export {
+  BinanceRest,
+  KLINES_PAGE_LIMIT,
+  type KlinePage,
+  type KlinesQuery,
+  type RestClientOptions,
+} from './rest.ts';
+export { parseRestKline, type RejectedRestRow, readRestKline } from './rest-kline.ts';
 export {
   KlineStream,
   type KlineStreamEvents,
