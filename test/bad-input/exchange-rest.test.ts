@@ -168,3 +168,70 @@ describe('symbols and periods the exchange cannot serve', () => {
     expect(await storedTimes()).toEqual([]);
   });
 });
+
+describe('429 with a Retry-After header the client cannot use', () => {
+  const rateLimited = (retryAfter: string) => ({
+    status: 429,
+    headers: { 'retry-after': retryAfter },
+    body: '{"code":-1003,"msg":"Too many requests."}',
+  });
+
+  /** Wall ms between consecutive /api/v3/klines requests from `since` on. */
+  function klinesGaps(since: number): number[] {
+    const times = exchange.requests
+      .slice(since)
+      .filter((r) => r.path === '/api/v3/klines')
+      .map((r) => r.at);
+    return times.slice(1).map((t, i) => t - times[i]!);
+  }
+
+  function rest() {
+    return new BinanceRest({
+      baseUrl: exchange.restUrl,
+      backoff: { minMs: 200, maxMs: 5000 },
+      maxRetries: 5,
+    });
+  }
+
+  it.each([['abc'], ['-5'], ['1.5'], ['soon'], ['Thu, 99 Foo 2025 12:00:00 GMT']])(
+    'Retry-After %j is treated as absent: exponential backoff, then every candle stored',
+    async (header) => {
+      exchange.cannedKlines.push(rateLimited(header), rateLimited(header), rateLimited(header));
+      const since = exchange.requests.length;
+      const summary = await runBackfill(
+        { symbols: ['BTCUSDT'], intervals: ['5m'], from: FROM, to: TO },
+        { source: rest(), store: questdbStore(db) },
+      );
+      expect(summary.ok).toBe(true);
+      // Equal jitter: attempt n waits at least half of 200 ms × 2^n (100, 200, 400 ms).
+      const gaps = klinesGaps(since);
+      expect(gaps).toHaveLength(3);
+      expect(gaps[0]).toBeGreaterThanOrEqual(95);
+      expect(gaps[1]).toBeGreaterThanOrEqual(195);
+      expect(gaps[2]).toBeGreaterThanOrEqual(395);
+      expect(await storedTimes()).toEqual(allSlotsBut([]));
+    },
+  );
+
+  it('Retry-After as an HTTP-date is waited for', async () => {
+    // toUTCString drops the milliseconds: the date is between 1 and 2 s ahead.
+    exchange.cannedKlines.push(rateLimited(new Date(Date.now() + 2000).toUTCString()));
+    const since = exchange.requests.length;
+    await runBackfill(
+      { symbols: ['BTCUSDT'], intervals: ['5m'], from: FROM, to: TO },
+      { source: rest(), store: questdbStore(db) },
+    );
+    expect(klinesGaps(since)[0]).toBeGreaterThanOrEqual(950);
+    expect(await storedTimes()).toEqual(allSlotsBut([]));
+  });
+
+  it('Retry-After in seconds is waited for', async () => {
+    exchange.cannedKlines.push(rateLimited('1'));
+    const since = exchange.requests.length;
+    await runBackfill(
+      { symbols: ['BTCUSDT'], intervals: ['5m'], from: FROM, to: TO },
+      { source: rest(), store: questdbStore(db) },
+    );
+    expect(klinesGaps(since)[0]).toBeGreaterThanOrEqual(995);
+  });
+});

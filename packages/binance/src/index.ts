@@ -15,6 +15,7 @@ export {
   type RestClientOptions,
 } from './rest.ts';
 export { parseRestKline, type RejectedRestRow, readRestKline } from './rest-kline.ts';
+export { parseRetryAfter } from './retry-after.ts';
 export {
   KlineStream,
   type KlineStreamEvents,

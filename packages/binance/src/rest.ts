@@ -3,6 +3,7 @@ import type { Logger } from '@regime/service';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 import { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
 import { type RejectedRestRow, readRestKline } from './rest-kline.ts';
+import { parseRetryAfter } from './retry-after.ts';
 import { WeightPacer } from './weight.ts';
 
 export interface RestClientOptions {
@@ -264,7 +265,15 @@ export class BinanceRest {
       const text = await response.text();
       if (RATE_LIMITED.has(response.status)) {
         this.stats.rateLimited++;
-        const retryAfterMs = Number(response.headers.get('retry-after') ?? '0') * 1000;
+        const header = response.headers.get('retry-after');
+        const asked = parseRetryAfter(header);
+        if (asked === undefined && header !== null) {
+          this.opts.logger?.warn(
+            { path, retryAfter: header.slice(0, 100) },
+            'unusable Retry-After header (neither seconds nor an HTTP-date): using exponential backoff',
+          );
+        }
+        const retryAfterMs = asked ?? 0;
         if (retryAfterMs > this.maxRetryAfterMs) {
           throw new BinanceApiError(
             response.status,
@@ -274,7 +283,7 @@ export class BinanceRest {
           );
         }
         lastFailure = new Error(
-          `HTTP ${response.status} (rate limited), Retry-After ${retryAfterMs / 1000} s`,
+          `HTTP ${response.status} (rate limited), ${asked === undefined ? 'no usable Retry-After' : `Retry-After ${retryAfterMs / 1000} s`}`,
         );
         await this.retryPause(path, attempt, `HTTP ${response.status}`, retryAfterMs);
         continue;
