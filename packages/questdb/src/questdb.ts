@@ -13,6 +13,7 @@ import { IlpWriter } from './ilp.ts';
 import { KlineEncoder } from './kline-encoder.ts';
 import { questDbTypeParsers, timestampParam } from './pg-types.ts';
 import {
+  eventId,
   eventProblem,
   type PipelineEvent,
   type PredictionRow,
@@ -106,7 +107,9 @@ function writeEventRow(table: string, b: SenderBuffer, e: PipelineEvent): void {
   b.table(table).symbol('service', e.service).symbol('kind', e.kind);
   if (e.symbol !== undefined) b.symbol('symbol', e.symbol);
   if (e.interval !== undefined) b.symbol('interval', e.interval);
-  b.intColumn('count', e.count).stringColumn('detail', e.detail).at(e.ts, 'ms');
+  b.intColumn('count', e.count).stringColumn('detail', e.detail).stringColumn('event_id', eventId(e));
+  if (e.exchangeTs !== undefined) b.timestampColumn('exchange_ts', e.exchangeTs, 'ms');
+  b.at(e.ts, 'ms');
 }
 
 /**
@@ -207,7 +210,7 @@ export class QuestDb {
     );
   }
 
-  /** Appends events (no dedup: every event is a row). */
+  /** Appends events; the same event written again upserts its row (DEDUP UPSERT KEYS(ts, event_id)). */
   async writeEvents(events: readonly PipelineEvent[]): Promise<void> {
     assertAll(events, 'pipeline events', eventProblem);
     if (events.length === 0) return;

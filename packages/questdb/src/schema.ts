@@ -46,7 +46,13 @@ export function schemaStatements(tables: TableNames): string[] {
       symbol SYMBOL,
       "interval" SYMBOL,
       count LONG,
-      detail STRING
-    ) TIMESTAMP(ts) PARTITION BY DAY WAL`,
+      detail STRING,
+      exchange_ts TIMESTAMP,
+      event_id VARCHAR
+    ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, event_id)`,
+    // Tables created before exchange_ts/event_id existed: add them and the dedup key (idempotent).
+    `ALTER TABLE ${tables.events} ADD COLUMN IF NOT EXISTS exchange_ts TIMESTAMP`,
+    `ALTER TABLE ${tables.events} ADD COLUMN IF NOT EXISTS event_id VARCHAR`,
+    `ALTER TABLE ${tables.events} DEDUP ENABLE UPSERT KEYS(ts, event_id)`,
   ];
 }
