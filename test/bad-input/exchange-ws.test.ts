@@ -1,4 +1,5 @@
-import { INTERVAL_MS } from '@regime/candles';
+import { KlineStream } from '@regime/binance';
+import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type CollectorRig,
@@ -124,6 +125,7 @@ describe('start-up gap fill with a poisoned newest row', () => {
       };
     };
     await db.writeKlines([...good.map(toKline), toKline(IN_PROGRESS + YEAR)]);
+    await db.waitForWal(); // a restart finds them long applied
     rig = await collectorRig({ now: NOW, db });
     await rig.collector.settled();
     const filled = await rows<{ ts: number }>(
@@ -142,5 +144,92 @@ describe('start-up gap fill with a poisoned newest row', () => {
     expect(Number(events[0]!.count)).toBe(1);
     expect(events[0]!.detail).toMatch(/past the exchange clock: ignored by the gap fill/);
     expect(await counterValue(rig.collector.metrics.futureRows, { interval: '5m' })).toBe(1);
+  });
+});
+
+describe('many streams: SUBSCRIBE frames within Binance limits, health per connection', () => {
+  it('1500 streams: two connections on the bare /stream URL, SUBSCRIBE batches of ≤ 200, ≤ 5 frames a second', async () => {
+    const exchange = await FakeExchange.start({ now: () => NOW });
+    const symbols = Array.from({ length: 500 }, (_, i) => `S${i}USDT`);
+    const intervals: Interval[] = ['5m', '15m', '1h'];
+    const stream = new KlineStream({
+      baseUrl: exchange.wsUrl,
+      symbols,
+      intervals,
+      reconnect: { minMs: 20, maxMs: 100 },
+    });
+    const klines: Kline[] = [];
+    const refused: string[] = [];
+    stream.on('kline', (k) => klines.push(k));
+    stream.on('rejected', (reason) => refused.push(reason));
+    try {
+      await stream.start();
+      expect(exchange.upgradeUrls).toEqual(['/stream', '/stream']);
+      const subscribed = exchange.subscribedStreams();
+      expect(subscribed).toHaveLength(1500);
+      expect(new Set(subscribed).size).toBe(1500);
+      const perSocket: number[] = [];
+      for (const socket of [0, 1]) {
+        const frames = exchange.clientFrames.filter((f) => f.socket === socket);
+        const streams = frames.flatMap((f) => (JSON.parse(f.text) as { params: string[] }).params);
+        perSocket.push(streams.length);
+        for (const f of frames)
+          expect((JSON.parse(f.text) as { params: string[] }).params.length).toBeLessThanOrEqual(200);
+        // No 1-second window holds more than 5 frames (Binance disconnects past that).
+        for (const f of frames)
+          expect(frames.filter((g) => g.at >= f.at && g.at < f.at + 1000).length).toBeLessThanOrEqual(5);
+      }
+      expect(perSocket.sort()).toEqual([1024, 476]);
+      expect(stream.connectionStates().map((c) => [c.id, c.streams, c.up])).toEqual([
+        [0, 1024, true],
+        [1, 476, true],
+      ]);
+      // A stream of the last batch of the second connection is delivered.
+      const carrier = exchange.clientFrames.find((f) => f.text.includes('"s499usdt@kline_1h"'))!.socket;
+      exchange.sendTo(
+        carrier,
+        FakeExchange.klineFrame('S499USDT', '1h', Date.UTC(2025, 5, 2, 11), { closed: true, eventTime: NOW }),
+      );
+      await waitFor('the S499USDT 1h kline', () => klines.length > 0);
+      expect(klines.map((k) => `${k.symbol} ${k.interval}`)).toEqual(['S499USDT 1h']);
+      expect(refused).toEqual([]);
+    } finally {
+      await stream.stop();
+      await exchange.close();
+    }
+  });
+
+  it('/healthz is not ok while one of two connections is refused past the grace period, and names it', async () => {
+    const exchange = await FakeExchange.start({ now: () => NOW, symbols: ['BTCUSDT', 'ETHUSDT'] });
+    exchange.maxConnections = 1;
+    rig = await collectorRig({
+      now: NOW,
+      exchange,
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      deps: {
+        stream: { reconnect: { minMs: 20, maxMs: 100 }, maxStreamsPerConnection: 1 },
+        healthGraceMs: 300,
+      },
+    });
+    await waitFor('the health check to fail', () => !rig!.collector.health().ok, 10_000);
+    const health = rig.collector.health();
+    expect(health.reasons).toEqual([
+      expect.stringMatching(/^connection 1 \(1 streams\) down for \d+ ms: .*429/),
+    ]);
+    expect((health.connections as { id: number; up: boolean }[]).map((c) => [c.id, c.up])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+    expect(await counterValue({ get: () => rig!.collector.metrics.connectionsDown.get() })).toBe(1);
+    // Once the exchange takes the second connection, the collector is healthy again.
+    exchange.maxConnections = 2;
+    await waitFor('the health check to pass', () => rig!.collector.health().ok, 10_000);
+    // Nothing but the exchange's valid candles was stored meanwhile.
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE high < low OR ts > $1`,
+      [new Date(NOW).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(0);
   });
 });

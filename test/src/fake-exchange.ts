@@ -34,8 +34,10 @@ export interface CannedAnswer {
 
 export class FakeExchange {
   readonly requests: RecordedRequest[] = [];
-  /** Text frames received from WebSocket clients (SUBSCRIBE requests). */
-  readonly clientFrames: string[] = [];
+  /** Text frames received from WebSocket clients (SUBSCRIBE requests), with the socket's number. */
+  readonly clientFrames: { text: string; at: number; socket: number }[] = [];
+  /** Request URLs of the WebSocket upgrades. */
+  readonly upgradeUrls: string[] = [];
   /** Row overrides by `SYMBOL interval openTime`: the row sent instead of the synthetic one. */
   readonly rowOverrides = new Map<string, RestRow>();
   /** Answers served (and consumed) before normal ones, for /api/v3/klines. */
@@ -43,6 +45,8 @@ export class FakeExchange {
   readonly sockets = new Set<WebSocket>();
   /** WebSocket connection attempts (upgrade requests), accepted or not. */
   upgrades = 0;
+  private accepted = 0;
+  private readonly byNumber = new Map<number, WebSocket>();
   restUrl = '';
   wsUrl = '';
   private readonly server = createServer((req, res) => this.onRequest(req, res));
@@ -55,6 +59,7 @@ export class FakeExchange {
     this.symbols = new Set(opts.symbols ?? ['BTCUSDT']);
     this.server.on('upgrade', (req, socket, head) => {
       this.upgrades++;
+      this.upgradeUrls.push(req.url ?? '');
       if (this.sockets.size >= this.maxConnections) {
         socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n');
         return;
@@ -132,6 +137,12 @@ export class FakeExchange {
     return JSON.stringify({ stream: `${symbol.toLowerCase()}@kline_${interval}`, data });
   }
 
+  /** Sends a text frame to the n-th accepted connection (0-based). */
+  sendTo(socket: number, frame: string): void {
+    const ws = this.byNumber.get(socket);
+    if (ws?.readyState === WebSocket.OPEN) ws.send(frame);
+  }
+
   /** Sends a text frame to every connected client. */
   broadcast(frame: string): void {
     for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(frame);
@@ -139,7 +150,7 @@ export class FakeExchange {
 
   /** Streams named in every SUBSCRIBE frame received so far. */
   subscribedStreams(): string[] {
-    return this.clientFrames.flatMap((text) => {
+    return this.clientFrames.flatMap(({ text }) => {
       try {
         const req = JSON.parse(text) as { method?: string; params?: string[] };
         return req.method === 'SUBSCRIBE' ? (req.params ?? []) : [];
@@ -162,11 +173,16 @@ export class FakeExchange {
   }
 
   private accept(ws: WebSocket): void {
+    const socket = this.accepted++;
     this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
+    this.byNumber.set(socket, ws);
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.byNumber.delete(socket);
+    });
     ws.on('message', (data) => {
       const text = data.toString();
-      this.clientFrames.push(text);
+      this.clientFrames.push({ text, at: Date.now(), socket });
       try {
         const req = JSON.parse(text) as { id?: unknown };
         ws.send(JSON.stringify({ result: null, id: req.id ?? null }));

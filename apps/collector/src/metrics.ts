@@ -66,7 +66,12 @@ export function collectorMetrics(newestClosed: () => NewestCandle[], clock: () =
     }),
     connected: new Gauge({
       name: 'collector_stream_connected',
-      help: '1 while the WebSocket is connected',
+      help: '1 while every WebSocket connection is open and subscribed to all its streams',
+      registers: [registry],
+    }),
+    connectionsDown: new Gauge({
+      name: 'collector_stream_connections_down',
+      help: 'WebSocket connections not open or not subscribed (each carries up to 1024 streams)',
       registers: [registry],
     }),
     newestAge: new Gauge({

@@ -20,7 +20,7 @@ import {
   predictionProblem,
   REGIME_IDS,
 } from './rows.ts';
-import { schemaStatements } from './schema.ts';
+import { type ExistingColumn, eventsMigrations, schemaStatements } from './schema.ts';
 import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
 
 export interface ReadOptions {
@@ -167,6 +167,10 @@ export class QuestDb {
   /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
   async ensureSchema(): Promise<void> {
     for (const sql of schemaStatements(this.tables)) await this.pool.query(sql);
+    const columns = await this.query<ExistingColumn>(
+      `SELECT "column", "upsertKey" FROM table_columns('${this.tables.events}')`,
+    );
+    for (const sql of eventsMigrations(this.tables.events, columns)) await this.pool.query(sql);
   }
 
   /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */

@@ -50,9 +50,24 @@ export function schemaStatements(tables: TableNames): string[] {
       exchange_ts TIMESTAMP,
       event_id VARCHAR
     ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, event_id)`,
-    // Tables created before exchange_ts/event_id existed: add them and the dedup key (idempotent).
-    `ALTER TABLE ${tables.events} ADD COLUMN IF NOT EXISTS exchange_ts TIMESTAMP`,
-    `ALTER TABLE ${tables.events} ADD COLUMN IF NOT EXISTS event_id VARCHAR`,
-    `ALTER TABLE ${tables.events} DEDUP ENABLE UPSERT KEYS(ts, event_id)`,
   ];
+}
+
+/** A column of an existing table, as table_columns() reports it. */
+export interface ExistingColumn {
+  column: string;
+  upsertKey: boolean;
+}
+
+/**
+ * What a pipeline_events table created before `exchange_ts` and `event_id` existed needs to match
+ * the contract. Only the missing parts: QuestDB refuses a no-op ALTER on a WAL table.
+ */
+export function eventsMigrations(table: string, columns: readonly ExistingColumn[]): string[] {
+  const has = (name: string) => columns.find((c) => c.column === name);
+  const out: string[] = [];
+  if (!has('exchange_ts')) out.push(`ALTER TABLE ${table} ADD COLUMN exchange_ts TIMESTAMP`);
+  if (!has('event_id')) out.push(`ALTER TABLE ${table} ADD COLUMN event_id VARCHAR`);
+  if (!has('event_id')?.upsertKey) out.push(`ALTER TABLE ${table} DEDUP ENABLE UPSERT KEYS(ts, event_id)`);
+  return out;
 }
