@@ -18,11 +18,14 @@ async function main(): Promise<boolean> {
   const progress = process.stdout.isTTY ? barProgress() : lineProgress();
   try {
     await db.ensureSchema();
-    const summary = await runBackfill(run, {
-      source: new BinanceRest({ baseUrl: run.restUrl, logger }),
-      store: questdbStore(db),
-      progress,
-    });
+    const summary = await runBackfill(
+      { ...run, refusePeriodAfterClock: true },
+      {
+        source: new BinanceRest({ baseUrl: run.restUrl, logger }),
+        store: questdbStore(db),
+        progress,
+      },
+    );
     progress.stop();
     console.log(formatSummary(summary));
     return summary.ok;

@@ -193,7 +193,9 @@ export async function startPredictor(
     );
     db.writeEvents([
       {
-        ts: clock.now(),
+        // pipeline_events keeps one clock (the wall clock); the predictor's own clock goes beside it.
+        ts: Date.now(),
+        exchangeTs: Math.round(clock.now()),
         service: 'predictor',
         kind,
         symbol,

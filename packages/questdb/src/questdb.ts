@@ -13,13 +13,14 @@ import { IlpWriter } from './ilp.ts';
 import { KlineEncoder } from './kline-encoder.ts';
 import { questDbTypeParsers, timestampParam } from './pg-types.ts';
 import {
+  eventId,
   eventProblem,
   type PipelineEvent,
   type PredictionRow,
   predictionProblem,
   REGIME_IDS,
 } from './rows.ts';
-import { schemaStatements } from './schema.ts';
+import { type ExistingColumn, eventsMigrations, schemaStatements } from './schema.ts';
 import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
 
 export interface ReadOptions {
@@ -106,7 +107,9 @@ function writeEventRow(table: string, b: SenderBuffer, e: PipelineEvent): void {
   b.table(table).symbol('service', e.service).symbol('kind', e.kind);
   if (e.symbol !== undefined) b.symbol('symbol', e.symbol);
   if (e.interval !== undefined) b.symbol('interval', e.interval);
-  b.intColumn('count', e.count).stringColumn('detail', e.detail).at(e.ts, 'ms');
+  b.intColumn('count', e.count).stringColumn('detail', e.detail).stringColumn('event_id', eventId(e));
+  if (e.exchangeTs !== undefined) b.timestampColumn('exchange_ts', e.exchangeTs, 'ms');
+  b.at(e.ts, 'ms');
 }
 
 /**
@@ -164,6 +167,10 @@ export class QuestDb {
   /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
   async ensureSchema(): Promise<void> {
     for (const sql of schemaStatements(this.tables)) await this.pool.query(sql);
+    const columns = await this.query<ExistingColumn>(
+      `SELECT "column", "upsertKey" FROM table_columns('${this.tables.events}')`,
+    );
+    for (const sql of eventsMigrations(this.tables.events, columns)) await this.pool.query(sql);
   }
 
   /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */
@@ -207,7 +214,7 @@ export class QuestDb {
     );
   }
 
-  /** Appends events (no dedup: every event is a row). */
+  /** Appends events; the same event written again upserts its row (DEDUP UPSERT KEYS(ts, event_id)). */
   async writeEvents(events: readonly PipelineEvent[]): Promise<void> {
     assertAll(events, 'pipeline events', eventProblem);
     if (events.length === 0) return;
@@ -255,18 +262,32 @@ export class QuestDb {
     return rows.reverse().map(toCandle);
   }
 
-  /** Open time of the newest stored candle of the series, or undefined when there is none. */
+  /**
+   * Open time of the newest stored candle of the series, or undefined when there is none.
+   * `beforeOpenTime` (exclusive) ignores rows at or after it, e.g. rows dated after the exchange's clock.
+   */
   async latestOpenTime(
     symbol: string,
     interval: Interval,
-    opts: ReadOptions = {},
+    opts: ReadOptions & { beforeOpenTime?: number } = {},
   ): Promise<number | undefined> {
+    const params: unknown[] = [symbol, interval];
+    if (opts.beforeOpenTime !== undefined) params.push(timestampParam(opts.beforeOpenTime));
     const rows = await this.query<{ ts: number | null }>(
       `SELECT max(ts) ts FROM ${this.tables.klines}
-       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}`,
-      [symbol, interval],
+       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}${opts.beforeOpenTime !== undefined ? ' AND ts < $3' : ''}`,
+      params,
     );
     return rows[0]?.ts ?? undefined;
+  }
+
+  /** How many rows of the series open at or after `openTime` (e.g. rows dated after the exchange's clock). */
+  async countKlinesFrom(symbol: string, interval: Interval, openTime: number): Promise<number> {
+    const rows = await this.query<{ n: number }>(
+      `SELECT count() n FROM ${this.tables.klines} WHERE symbol = $1 AND "interval" = $2 AND ts >= $3`,
+      [symbol, interval, timestampParam(openTime)],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
