@@ -1,5 +1,5 @@
 import { QuestDb } from '@regime/questdb';
-import { createLogger, loadConfig, startOpsServer } from '@regime/service';
+import { createLogger, loadConfig, redactText, startOpsServer } from '@regime/service';
 import { Command } from 'commander';
 import { collectDefaultMetrics } from 'prom-client';
 import { Collector } from './collector.ts';
@@ -64,6 +64,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`collector failed to start: ${error.message}`);
+  console.error(redactText(`collector failed to start: ${error.message}`));
   process.exit(1);
 });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { redactText, redactValue } from './redact.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid configuration:\n${problems.map((p) => `  - ${redactText(p)}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -20,7 +21,7 @@ export function loadConfig<S extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
     const value = env[key];
-    return `${key}${value === undefined ? '' : `="${value}"`}: ${issue.message}`;
+    return `${key}${value === undefined ? '' : `="${redactValue(key, value)}"`}: ${redactText(issue.message)}`;
   });
   throw new ConfigError(problems);
 }
@@ -37,20 +38,41 @@ export const csv = (fallback: string) =>
         .filter((x) => x.length > 0),
     );
 
+/**
+ * Why `text` is not a URL with one of `protocols`, or undefined when it is one. Names the true
+ * reason (scheme, port, host), never just "invalid URL"; the caller redacts credentials.
+ */
+export function urlProblem(text: string, protocols: string[]): string | undefined {
+  const expected = `expected a ${protocols.join(' or ')} URL`;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1]?.toLowerCase();
+  if (scheme === undefined) return `${expected} (no scheme such as ${protocols[0]}://)`;
+  if (!protocols.includes(scheme)) return `${expected}, not ${scheme}://`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(text)?.[1];
+  if (authority === undefined) return `${expected} (missing "//" after ${scheme}:)`;
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const portText = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hostPort)?.[1];
+  if (portText !== undefined && portText !== '') {
+    if (!/^\d+$/.test(portText)) return `port "${portText}" is not a number`;
+    if (Number(portText) > 65535) return `port ${portText} is out of range (0-65535)`;
+  }
+  const host = hostPort.replace(/:[^:\]]*$/, '');
+  if (host === '') return `${expected} with a host name`;
+  try {
+    new URL(text);
+  } catch {
+    return `${expected}: cannot parse it (check the host name and any characters needing %-encoding)`;
+  }
+  return undefined;
+}
+
 export const url = (fallback: string, protocols: string[]) =>
   z
     .string()
     .default(fallback)
-    .refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol.replace(':', ''));
-        } catch {
-          return false;
-        }
-      },
-      { message: `expected a ${protocols.join(' or ')} URL` },
-    );
+    .superRefine((s, ctx) => {
+      const problem = urlProblem(s, protocols);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from '@regime/service';
 import { isLocalUrl, portOf, type StackConfig } from './config.ts';
 import { portInUse, questdbHealthy } from './health.ts';
 import {
@@ -53,7 +54,7 @@ function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
 /** Makes sure a healthy QuestDB answers on the configured URLs, starting one if needed. Call under the lock. */
 export async function ensureQuestDb(config: StackConfig, report: Report): Promise<EnsureOutcome> {
   const { pidFile, logFile, dataDir } = questdbPaths(config);
-  const where = `${config.questdbHttpUrl} + ${redactPassword(config.questdbPgUrl)}`;
+  const where = `${config.questdbHttpUrl} + ${redactText(config.questdbPgUrl)}`;
   const managed = readPidFile(pidFile);
   if (await questdbHealthy(config.questdbHttpUrl, config.questdbPgUrl)) {
     report(
@@ -152,10 +153,4 @@ export async function stopQuestDb(config: StackConfig, report: Report): Promise<
   removePidFile(pidFile);
   report(`QuestDB stopped (${how})`);
   return true;
-}
-
-export function redactPassword(value: string): string {
-  const u = new URL(value);
-  if (u.password) u.password = '***';
-  return u.toString();
 }
