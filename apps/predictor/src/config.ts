@@ -1,5 +1,5 @@
 import { parseSymbol } from '@regime/candles';
-import { csv, loadConfig, parsedList, port, url } from '@regime/service';
+import { bindHost, csv, loadConfig, parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -48,6 +48,8 @@ export const configSchema = z.object({
   /** Same for live rows: short, a live row far in the past is of little use. */
   LIVE_CATCHUP_MS: positiveInt(10 * 60_000),
   METRICS_PORT: port(9465),
+  /** Address of /healthz and /metrics: this machine only unless opened (compose: 0.0.0.0 in its network). */
+  METRICS_HOST: bindHost('127.0.0.1'),
   /** Prediction jobs in flight per process; their model calls are batched together. */
   CONCURRENCY: positiveInt(64),
   /** Largest batch handed to the model at once. */
@@ -89,6 +91,7 @@ export interface PredictorConfig {
   officialCatchupMs: number;
   liveCatchupMs: number;
   metricsPort: number;
+  metricsHost: string;
   concurrency: number;
   batchMax: number;
   batchWaitMs: number;
@@ -114,6 +117,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     officialCatchupMs: env.OFFICIAL_CATCHUP_MS,
     liveCatchupMs: env.LIVE_CATCHUP_MS,
     metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
     concurrency: env.CONCURRENCY,
     batchMax: env.BATCH_MAX,
     batchWaitMs: env.BATCH_WAIT_MS,

@@ -231,6 +231,7 @@ export async function startPredictor(
 
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     registry: metrics.registry,
     health: () => ({
       ok: redis.status === 'ready' && worker.isRunning(),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { redactText, redactValue } from './redact.ts';
 
@@ -72,6 +73,19 @@ export const url = (fallback: string, protocols: string[]) =>
     .superRefine((s, ctx) => {
       const problem = urlProblem(s, protocols);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/**
+ * An address to listen on: an IP address (127.0.0.1, ::1, or 0.0.0.0 to accept other machines) or
+ * localhost. Defaults are loopback: nothing is open to the network unless a deployment says so.
+ */
+export const bindHost = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((s) => isIP(s) !== 0 || s === 'localhost', {
+      message:
+        'expected an IP address to listen on (127.0.0.1 = this machine only, 0.0.0.0 = every interface)',
     });
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

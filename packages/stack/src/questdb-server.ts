@@ -36,17 +36,20 @@ export function questdbJarPath(config: StackConfig): string {
 /**
  * QuestDB's configuration is passed as QDB_* environment variables (they override server.conf), so
  * ports and credentials always follow QUESTDB_HTTP / QUESTDB_PG_URL, whatever an old data dir holds.
+ * Every listener (HTTP with /exec, PG wire, ILP over TCP, the min health server) binds to
+ * config.bindHost, loopback by default: QuestDB's HTTP endpoint has no authentication.
  */
-function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
+export function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
   const pgUrl = new URL(config.questdbPgUrl);
+  const host = config.bindHost;
   return {
     ...process.env,
-    QDB_HTTP_BIND_TO: `0.0.0.0:${portOf(config.questdbHttpUrl, 80)}`,
-    QDB_PG_NET_BIND_TO: `0.0.0.0:${portOf(config.questdbPgUrl, 5432)}`,
+    QDB_HTTP_BIND_TO: `${host}:${portOf(config.questdbHttpUrl, 80)}`,
+    QDB_PG_NET_BIND_TO: `${host}:${portOf(config.questdbPgUrl, 5432)}`,
     QDB_PG_USER: decodeURIComponent(pgUrl.username || 'admin'),
     QDB_PG_PASSWORD: decodeURIComponent(pgUrl.password || 'quest'),
-    QDB_LINE_TCP_NET_BIND_TO: `0.0.0.0:${config.questdbIlpTcpPort}`,
-    QDB_HTTP_MIN_NET_BIND_TO: `0.0.0.0:${config.questdbMinHttpPort}`,
+    QDB_LINE_TCP_NET_BIND_TO: `${host}:${config.questdbIlpTcpPort}`,
+    QDB_HTTP_MIN_NET_BIND_TO: `${host}:${config.questdbMinHttpPort}`,
     QDB_TELEMETRY_ENABLED: 'false',
   };
 }

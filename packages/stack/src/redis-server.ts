@@ -61,7 +61,7 @@ export async function ensureRedis(config: StackConfig, report: Report): Promise<
     '--port',
     String(port),
     '--bind',
-    '127.0.0.1',
+    config.bindHost,
     '--save',
     '',
     '--appendonly',
