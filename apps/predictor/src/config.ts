@@ -62,6 +62,11 @@ export const configSchema = z.object({
   RETRY_BACKOFF_MS: positiveInt(1000),
   /** BullMQ job lock (wall ms): a killed worker's job is taken over after about this long. */
   LOCK_MS: positiveInt(30_000),
+  /**
+   * /healthz turns not ok when no prediction has succeeded for this many intervals of the most
+   * frequent mode scheduled (1 minute with live, 5 minutes with official only), in clock time.
+   */
+  UNHEALTHY_AFTER_INTERVALS: positiveInt(3),
   /** wall: the machine's clock. exchange: follow BINANCE_REST_URL /api/v3/time (replay exchange at speed). */
   CLOCK: z.enum(['wall', 'exchange']).default('wall'),
   /** Virtual ms per wall ms, used to extrapolate the exchange clock between polls (replay speed). */
@@ -98,6 +103,7 @@ export interface PredictorConfig {
   retryAttempts: number;
   retryBackoffMs: number;
   lockMs: number;
+  unhealthyAfterIntervals: number;
   clock: { kind: 'wall' | 'exchange'; timeScale: number; pollMs: number };
   tickMs: number;
 }
@@ -124,6 +130,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     retryAttempts: env.RETRY_ATTEMPTS,
     retryBackoffMs: env.RETRY_BACKOFF_MS,
     lockMs: env.LOCK_MS,
+    unhealthyAfterIntervals: env.UNHEALTHY_AFTER_INTERVALS,
     clock: { kind: env.CLOCK, timeScale: env.TIME_SCALE, pollMs: env.CLOCK_POLL_MS },
     tickMs: env.TICK_MS ?? Math.max(50, Math.round(60_000 / env.TIME_SCALE / 4)),
   };

@@ -10,10 +10,11 @@ import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import type { PredictorConfig } from './config.ts';
+import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { verifyModel } from './model-check.ts';
 import { ModelHolder } from './model-holder.ts';
-import type { PredictionMode } from './schedule.ts';
+import { MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 import { upsertSchedulers } from './schedulers.ts';
 import { type PredictJobData, runTick, type TickContext, type TickJobData } from './ticks.ts';
 
@@ -116,6 +117,12 @@ export async function startPredictor(
     predictJobOptions,
   };
   const lastTickAt: Partial<Record<PredictionMode, number>> = {};
+  const step = Math.min(...config.modes.map((mode) => MODE_STEP_MS[mode]));
+  const health = new PredictionHealth(
+    clock,
+    config.unhealthyAfterIntervals * step,
+    `${config.unhealthyAfterIntervals} × ${step / 60_000} min`,
+  );
 
   const processJob = async (job: Job) => {
     if (job.name === 'tick') {
@@ -144,6 +151,7 @@ export async function startPredictor(
       throw error;
     }
     metrics.jobsDone.inc({ mode });
+    health.succeeded();
     metrics.latency.observe({ mode }, row.latencyMs);
     return { regime: row.regime, latencyMs: row.latencyMs };
   };
@@ -173,6 +181,7 @@ export async function startPredictor(
     const { mode, symbol, asOf } = job.data as PredictJobData;
     const reason = failureReason(error);
     metrics.jobsFailed.inc({ mode, reason });
+    health.failed(`${mode} ${symbol} as of ${new Date(asOf).toISOString()}: ${error.message}`);
     const final = job.attemptsMade >= (job.opts.attempts ?? 1);
     const context = {
       job: job.id,
@@ -233,15 +242,28 @@ export async function startPredictor(
     port: config.metricsPort,
     host: config.metricsHost,
     registry: metrics.registry,
-    health: () => ({
-      ok: redis.status === 'ready' && worker.isRunning(),
-      redis: redis.status,
-      model: models.version,
-      clock: new Date(clock.now()).toISOString(),
-      lastTick: Object.fromEntries(
-        Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
-      ),
-    }),
+    health: () => {
+      const predictions = health.state();
+      const redisOk = redis.status === 'ready';
+      const workerOk = worker.isRunning();
+      const reasons = [
+        ...(redisOk ? [] : [`redis is ${redis.status}`]),
+        ...(workerOk ? [] : ['the worker is not running']),
+        ...(predictions.reason ? [predictions.reason] : []),
+      ];
+      return {
+        ok: reasons.length === 0,
+        ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+        redis: redis.status,
+        lastSuccess: predictions.lastSuccess,
+        lastFailure: predictions.lastFailure,
+        model: models.version,
+        clock: new Date(clock.now()).toISOString(),
+        lastTick: Object.fromEntries(
+          Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
+        ),
+      };
+    },
   });
   log.info(
     { queue: config.queueName, symbols: config.symbols, clock: config.clock.kind, port: ops.port },
