@@ -47,6 +47,16 @@ export const configSchema = z.object({
   OFFICIAL_CATCHUP_MS: positiveInt(2 * 3_600_000),
   /** Same for live rows: short, a live row far in the past is of little use. */
   LIVE_CATCHUP_MS: positiveInt(10 * 60_000),
+  /**
+   * A live job that runs more than this long (virtual ms) after its instant writes no row and is
+   * recorded as missed (reason stale), e.g. one taken over after a crash. Default: the catch-up window.
+   */
+  LIVE_MAX_AGE_MS: positiveInt(10 * 60_000),
+  /**
+   * Instants that leave the catch-up window without a row are recorded as missed (outside_catchup).
+   * After a start with nothing in Redis the sweep looks back at most this far (virtual ms).
+   */
+  MISSED_LOOKBACK_MS: positiveInt(24 * 3_600_000),
   METRICS_PORT: port(9465),
   /** Address of /healthz and /metrics: this machine only unless opened (compose: 0.0.0.0 in its network). */
   METRICS_HOST: bindHost('127.0.0.1'),
@@ -95,6 +105,8 @@ export interface PredictorConfig {
   liveOffsetMs: number;
   officialCatchupMs: number;
   liveCatchupMs: number;
+  liveMaxAgeMs: number;
+  missedLookbackMs: number;
   metricsPort: number;
   metricsHost: string;
   concurrency: number;
@@ -122,6 +134,8 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     liveOffsetMs: env.LIVE_OFFSET_MS,
     officialCatchupMs: env.OFFICIAL_CATCHUP_MS,
     liveCatchupMs: env.LIVE_CATCHUP_MS,
+    liveMaxAgeMs: env.LIVE_MAX_AGE_MS,
+    missedLookbackMs: env.MISSED_LOOKBACK_MS,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,
     concurrency: env.CONCURRENCY,

@@ -6,12 +6,14 @@ import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Logger, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import type { PredictorConfig } from './config.ts';
 import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
+import { MissedRecorder } from './missed.ts';
 import { verifyModel } from './model-check.ts';
 import { ModelHolder } from './model-holder.ts';
 import { MODE_STEP_MS, type PredictionMode } from './schedule.ts';
@@ -107,6 +109,20 @@ export async function startPredictor(
     removeOnComplete: { age: retentionSeconds },
     removeOnFail: { age: retentionSeconds },
   };
+  // The missed-instant marks and the sweep's watermark: plain Redis commands (SET NX, a Lua script)
+  // BullMQ's client interface does not offer, on a connection of our own.
+  const marks = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  marks.on('error', (error) => logRedisError(log, 'marks', error));
+  const redisPrefix = `regime-predictor:${config.queueName}`;
+  const recorder = new MissedRecorder({
+    redis: marks,
+    keyPrefix: `${redisPrefix}:missed`,
+    db,
+    clock,
+    metrics,
+    log,
+    markTtlMs: 7 * 86_400_000,
+  });
   const tickContext: TickContext = {
     clock,
     db,
@@ -115,6 +131,15 @@ export async function startPredictor(
     offsetMs: { official: config.officialOffsetMs, live: config.liveOffsetMs },
     catchupMs: { official: config.officialCatchupMs, live: config.liveCatchupMs },
     predictJobOptions,
+    sweep: {
+      db,
+      queue,
+      redis: marks,
+      watermarkKey: (mode) => `${redisPrefix}:swept:${mode}`,
+      symbols: config.symbols,
+      recorder,
+      maxLookbackMs: config.missedLookbackMs,
+    },
   };
   const lastTickAt: Partial<Record<PredictionMode, number>> = {};
   const step = Math.min(...config.modes.map((mode) => MODE_STEP_MS[mode]));
@@ -134,6 +159,19 @@ export async function startPredictor(
       return { enqueued };
     }
     const { mode, symbol, asOf } = job.data as PredictJobData;
+    // A live row long after its instant misleads more than it helps (a job taken over after a crash).
+    const stale = () => mode === 'live' && clock.now() - asOf > config.liveMaxAgeMs;
+    const recordStale = async () => {
+      await recorder.record(
+        mode,
+        symbol,
+        [asOf],
+        'stale',
+        `stale: ran ${((clock.now() - asOf) / 60_000).toFixed(1)} min after its instant (LIVE_MAX_AGE_MS ${config.liveMaxAgeMs})`,
+      );
+      return { missed: 'stale' };
+    };
+    if (stale()) return recordStale();
     const place = batcher.reserve();
     let row: PredictionRow;
     try {
@@ -143,6 +181,10 @@ export async function startPredictor(
       } catch (error) {
         place.cancel();
         throw error;
+      }
+      if (stale()) {
+        place.cancel();
+        return recordStale();
       }
       row = await place.submit({ symbol, mode, asOf, inputs });
     } catch (error) {
@@ -194,24 +236,10 @@ export async function startPredictor(
       log.debug({ ...context, reason: error.message }, 'prediction not possible yet; will retry');
       return;
     }
-    metrics.jobsMissed.inc({ mode, reason });
-    const kind = reason === 'not_ready' ? 'missed_job' : 'job_failed';
-    log.warn(
-      { ...context, reason: error.message },
-      `${mode} prediction missed: no row for this as-of instant`,
-    );
-    db.writeEvents([
-      {
-        ts: clock.now(),
-        service: 'predictor',
-        kind,
-        symbol,
-        count: 1,
-        detail: `${mode} as of ${context.asOf}: ${error.message} (after ${job.attemptsMade} attempts)`,
-      },
-    ]).catch((writeError) =>
-      log.error({ err: writeError }, 'could not record the missed job in pipeline_events'),
-    );
+    log.warn({ ...context, reason: error.message }, `${mode} prediction failed for good`);
+    recorder
+      .record(mode, symbol, [asOf], reason, `${error.message} (after ${job.attemptsMade} attempts)`)
+      .catch((recordError) => log.error({ err: recordError }, 'could not record the missed job'));
   });
 
   let closed = false;
@@ -275,6 +303,7 @@ export async function startPredictor(
   const releaseResources = () => {
     released ??= (async () => {
       clock.close();
+      marks.disconnect();
       await ops.close();
       await models.close();
       await db.close();

@@ -39,7 +39,12 @@ export function redactDeep(value: unknown, seen = new WeakSet<object>()): unknow
 
 function redactedError(error: Error, seen: WeakSet<object>): Error & Record<string, unknown> {
   const copy = new Error(redactText(error.message)) as Error & Record<string, unknown>;
-  Object.defineProperty(copy, 'name', { value: error.name, enumerable: false });
+  Object.defineProperty(copy, 'name', {
+    value: error.name,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   copy.stack = error.stack === undefined ? undefined : redactText(error.stack);
   if (error.cause !== undefined) copy.cause = redactDeep(error.cause, seen);
   return copy;

@@ -26,6 +26,19 @@ describe('redaction', () => {
     expect((out as { err: Error }).err).toBeInstanceOf(Error);
   });
 
+  it('copies errors whose class sets its own name and fields', () => {
+    class RetriesError extends Error {
+      readonly url = 'postgres://u:pw6@h/db';
+      constructor(message: string) {
+        super(message);
+        this.name = 'RetriesError';
+      }
+    }
+    const out = redactDeep({ err: new RetriesError('gave up') }) as { err: Error & { url: string } };
+    expect(out.err.name).toBe('RetriesError');
+    expect(out.err.url).toBe('postgres://u:***@h/db');
+  });
+
   it('leaves no password in a line written by the logger', () => {
     const lines: string[] = [];
     const sink = new Writable({
