@@ -49,9 +49,10 @@ export const configSchema = z.object({
   LIVE_CATCHUP_MS: positiveInt(10 * 60_000),
   /**
    * A live job that runs more than this long (virtual ms) after its instant writes no row and is
-   * recorded as missed (reason stale), e.g. one taken over after a crash. Default: the catch-up window.
+   * recorded as missed (reason stale), e.g. one taken over after a crash. Default: twice
+   * LIVE_CATCHUP_MS, so what a tick enqueues at the edge of its window still has time to run.
    */
-  LIVE_MAX_AGE_MS: positiveInt(10 * 60_000),
+  LIVE_MAX_AGE_MS: z.coerce.number().int().positive().optional(),
   /**
    * Instants that leave the catch-up window without a row are recorded as missed (outside_catchup).
    * After a start with nothing in Redis the sweep looks back at most this far (virtual ms).
@@ -134,7 +135,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     liveOffsetMs: env.LIVE_OFFSET_MS,
     officialCatchupMs: env.OFFICIAL_CATCHUP_MS,
     liveCatchupMs: env.LIVE_CATCHUP_MS,
-    liveMaxAgeMs: env.LIVE_MAX_AGE_MS,
+    liveMaxAgeMs: env.LIVE_MAX_AGE_MS ?? 2 * env.LIVE_CATCHUP_MS,
     missedLookbackMs: env.MISSED_LOOKBACK_MS,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,

@@ -20,7 +20,8 @@ export function loadConfig<S extends z.ZodObject>(
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join('.');
+    // A list item's issue has the path [NAME, index]: show the variable and its whole value.
+    const key = String(issue.path[0] ?? '');
     const value = env[key];
     return `${key}${value === undefined ? '' : `="${redactValue(key, value)}"`}: ${redactText(issue.message)}`;
   });

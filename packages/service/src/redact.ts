@@ -18,7 +18,10 @@ export function redactText(text: string): string {
 
 /** A value as it may be shown next to its variable name. */
 export function redactValue(name: string, value: string): string {
-  return SECRET_NAME.test(name) ? REDACTED : redactText(value);
+  if (SECRET_NAME.test(name)) return REDACTED;
+  // A URL typed without its scheme ("user:secret@host") still carries a password.
+  if (!value.includes('://')) return value.replace(/^([^\s/?#@:]*):([^\s/?#@]*)@/, `$1:${REDACTED}@`);
+  return redactText(value);
 }
 
 /** Deep copy of a log object with every string redacted (log objects are small; errors included). */
