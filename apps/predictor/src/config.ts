@@ -80,6 +80,11 @@ export const configSchema = z.object({
   UNHEALTHY_AFTER_INTERVALS: positiveInt(3),
   /** wall: the machine's clock. exchange: follow BINANCE_REST_URL /api/v3/time (replay exchange at speed). */
   CLOCK: z.enum(['wall', 'exchange']).default('wall'),
+  /**
+   * With CLOCK=wall the predictor compares its clock with the exchange's (BINANCE_REST_URL) at start-up
+   * and every minute: beyond this difference it logs an error and /healthz is not ok.
+   */
+  CLOCK_SKEW_TOLERANCE_MS: positiveInt(5 * 60_000),
   /** Virtual ms per wall ms, used to extrapolate the exchange clock between polls (replay speed). */
   TIME_SCALE: z.coerce.number().positive().default(1),
   /** Wall ms between polls of the exchange clock. */
@@ -117,6 +122,7 @@ export interface PredictorConfig {
   retryBackoffMs: number;
   lockMs: number;
   unhealthyAfterIntervals: number;
+  clockSkewToleranceMs: number;
   clock: { kind: 'wall' | 'exchange'; timeScale: number; pollMs: number };
   tickMs: number;
 }
@@ -146,6 +152,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     retryBackoffMs: env.RETRY_BACKOFF_MS,
     lockMs: env.LOCK_MS,
     unhealthyAfterIntervals: env.UNHEALTHY_AFTER_INTERVALS,
+    clockSkewToleranceMs: env.CLOCK_SKEW_TOLERANCE_MS,
     clock: { kind: env.CLOCK, timeScale: env.TIME_SCALE, pollMs: env.CLOCK_POLL_MS },
     tickMs: env.TICK_MS ?? Math.max(50, Math.round(60_000 / env.TIME_SCALE / 4)),
   };

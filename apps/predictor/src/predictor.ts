@@ -10,7 +10,9 @@ import { Redis } from 'ioredis';
 import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
+import { type ClockSkew, watchClockSkew } from './clock-check.ts';
 import type { PredictorConfig } from './config.ts';
+import { dropForeignJobs } from './foreign-jobs.ts';
 import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { MissedRecorder } from './missed.ts';
@@ -242,6 +244,27 @@ export async function startPredictor(
       .catch((recordError) => log.error({ err: recordError }, 'could not record the missed job'));
   });
 
+  // On the wall clock, a predictor pointed at the replay exchange (in the past) predicts nothing:
+  // compare the clocks. An injected clock (tests, benchmarks) is the caller's business.
+  let skew: ClockSkew | undefined;
+  if (deps.clock === undefined && config.clock.kind === 'wall') {
+    const rest = new BinanceRest({ baseUrl: config.restUrl, maxRetries: 0, requestTimeoutMs: 5000 });
+    skew = watchClockSkew({
+      clock,
+      serverTime: () => rest.serverTime(),
+      toleranceMs: config.clockSkewToleranceMs,
+      everyMs: 60_000,
+      log,
+    });
+  }
+  const catchupMs = Math.max(config.officialCatchupMs, config.liveCatchupMs, config.liveMaxAgeMs);
+  await dropForeignJobs(
+    queue,
+    clock,
+    { aheadMs: config.clockSkewToleranceMs + 5 * 60_000, behindMs: 2 * catchupMs },
+    log,
+  );
+
   let closed = false;
   const scheduleNow = async () => {
     await upsertSchedulers(queue, config);
@@ -278,6 +301,7 @@ export async function startPredictor(
         ...(redisOk ? [] : [`redis is ${redis.status}`]),
         ...(workerOk ? [] : ['the worker is not running']),
         ...(predictions.reason ? [predictions.reason] : []),
+        ...(skew?.problem() ? [skew.problem()!] : []),
       ];
       return {
         ok: reasons.length === 0,
@@ -303,6 +327,7 @@ export async function startPredictor(
   const releaseResources = () => {
     released ??= (async () => {
       clock.close();
+      skew?.close();
       marks.disconnect();
       await ops.close();
       await models.close();

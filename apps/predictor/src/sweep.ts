@@ -42,10 +42,15 @@ export async function sweepMissed(
   const key = ctx.watermarkKey(mode);
   const stored = await ctx.redis.get(key);
   let from: number | undefined = stored === null ? undefined : Number(stored);
+  if (from !== undefined && from > windowStart + step) {
+    // Left by a run on another clock (ahead of this one): start again from here.
+    await ctx.redis.set(key, String(windowStart), 'PX', WATERMARK_TTL_MS);
+    return 0;
+  }
   if (from === undefined) {
     const newest = await ctx.db.query<{ ts: number | null }>(
-      `SELECT max(ts) ts FROM ${ctx.db.tables.predictions} WHERE mode = $1`,
-      [mode],
+      `SELECT max(ts) ts FROM ${ctx.db.tables.predictions} WHERE mode = $1 AND ts < $2`,
+      [mode, new Date(windowStart).toISOString()],
     );
     const ts = newest[0]?.ts;
     if (ts !== null && ts !== undefined) from = ts + step;
