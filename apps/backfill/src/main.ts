@@ -1,6 +1,6 @@
 import { BinanceRest } from '@regime/binance';
 import { QuestDb } from '@regime/questdb';
-import { createLogger, loadConfig } from '@regime/service';
+import { createLogger, loadConfig, redactText } from '@regime/service';
 import { runBackfill } from './backfill.ts';
 import { backfillCommand, resolveRun } from './cli.ts';
 import { configSchema } from './config.ts';
@@ -40,7 +40,7 @@ main().then(
     process.exitCode = ok ? 0 : 1;
   },
   (error: Error) => {
-    console.error(`backfill failed: ${error.message}`);
+    console.error(redactText(`backfill failed: ${error.message}`));
     process.exitCode = 1;
   },
 );

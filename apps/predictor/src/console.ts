@@ -15,6 +15,7 @@ import { CandleMemory } from './candle-memory.ts';
 import { exchangeClock } from './clock.ts';
 import { loadConsoleConfig } from './config.ts';
 import { type ConsoleRow, renderTable } from './console-table.ts';
+import { ExchangeUnreachableError, probeExchange } from './exchange-probe.ts';
 import { latestDueAsOf, MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 
 const log = createLogger('predictor-console');
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   const mode: PredictionMode = opts.official ? 'official' : 'live';
   const offsetMs = mode === 'official' ? env.OFFICIAL_OFFSET_MS : env.LIVE_OFFSET_MS;
 
+  // Fail fast, in one line, when there is no exchange (offline): no retries, no stack traces.
+  await probeExchange(env.BINANCE_REST_URL);
   await initTensorflow();
   const model = await loadRegimeModel(opts.modelDir ?? env.MODEL_DIR ?? defaultModelDir());
   const rest = new BinanceRest({ baseUrl: env.BINANCE_REST_URL, logger: log });
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof ExchangeUnreachableError) console.error(error.message);
   else log.error({ err: error }, 'console mode stopped');
   process.exit(1);
 });

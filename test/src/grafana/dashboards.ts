@@ -39,6 +39,10 @@ export interface TemplateVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string | null;
+  /** Options the variable query returns are kept only when they match (Grafana's /regex/). */
+  regex?: string;
+  /** false: only the listed options, no value typed in. */
+  allowCustomValue?: boolean;
 }
 
 export interface Dashboard {
