@@ -17,6 +17,8 @@ export interface StrategyRun {
   returns: Float64Array;
   /** Equity at T_i + 5m (starting equity 1 at T_0). */
   equity: Float64Array;
+  /** Final equity had trading been free: the strategy's market return before costs. */
+  grossEquity: number;
   /** Sum of fees, in units of the starting equity. */
   feesPaid: number;
   slippagePaid: number;
@@ -41,6 +43,7 @@ export function runStrategy(series: MarketSeries, strategy: Strategy, costs: Cos
   const feeRate = costs.feeBps / 10_000;
   const slippageRate = costs.slippageBps / 10_000;
   let value = 1;
+  let gross = 1;
   let held = 0;
   let feesPaid = 0;
   let slippagePaid = 0;
@@ -75,6 +78,7 @@ export function runStrategy(series: MarketSeries, strategy: Strategy, costs: Cos
     }
     held = target;
     value *= 1 + held * series.stepReturn[i]!;
+    gross *= 1 + held * series.stepReturn[i]!;
     positions[i] = held;
     equity[i] = value;
     returns[i] = value / start - 1;
@@ -85,6 +89,7 @@ export function runStrategy(series: MarketSeries, strategy: Strategy, costs: Cos
     positions,
     returns,
     equity,
+    grossEquity: gross,
     feesPaid,
     slippagePaid,
     turnover,

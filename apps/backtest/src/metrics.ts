@@ -6,6 +6,8 @@ const YEAR_MS = 365 * 86_400_000;
 
 export interface StrategyMetrics {
   totalReturn: number;
+  /** Total return had trading been free (same positions, no fee, no slippage). */
+  grossReturn: number;
   cagr: number;
   /** mean / standard deviation of the 5-minute net returns × √PERIODS_PER_YEAR (risk-free rate 0). */
   sharpe: number;
@@ -26,7 +28,14 @@ export interface StrategyMetrics {
 /** Metrics of an equity curve given as step returns (the curve starts at 1 before the first step). */
 export function metricsOf(
   returns: Float64Array,
-  extra: { exposure: number; turnover: number; trades: number; feesPaid: number; slippagePaid: number },
+  extra: {
+    grossReturn: number;
+    exposure: number;
+    turnover: number;
+    trades: number;
+    feesPaid: number;
+    slippagePaid: number;
+  },
   periodMs: number,
 ): StrategyMetrics {
   const n = returns.length;
@@ -67,6 +76,7 @@ export function runMetrics(run: StrategyRun, periodMs: number): StrategyMetrics 
   return metricsOf(
     run.returns,
     {
+      grossReturn: run.grossEquity - 1,
       exposure: run.positions.length > 0 ? exposure / run.positions.length : 0,
       turnover: run.turnover,
       trades: run.trades,
@@ -99,6 +109,7 @@ export function portfolioMetrics(runs: readonly StrategyRun[], periodMs: number)
   return metricsOf(
     returns,
     {
+      grossReturn: mean((r) => r.grossEquity) - 1,
       exposure: n > 0 ? exposure : 0,
       turnover: mean((r) => r.turnover),
       trades: runs.reduce((a, r) => a + r.trades, 0),

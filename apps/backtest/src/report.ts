@@ -90,11 +90,11 @@ const num = (x: number, digits = 2) => x.toFixed(digits);
 
 function metricsTable(rows: [string, StrategyMetrics][]): string[] {
   return [
-    '| strategy | total return | CAGR | Sharpe | Sortino | max drawdown | exposure | turnover | trades | fees paid | slippage paid |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| strategy | total return | before costs | CAGR | Sharpe | Sortino | max drawdown | exposure | turnover | trades | fees paid | slippage paid |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       ([name, m]) =>
-        `| ${name} | ${pct(m.totalReturn)} | ${pct(m.cagr)} | ${num(m.sharpe)} | ${num(m.sortino)} | ${pct(m.maxDrawdown)} | ${pct(m.exposure)} | ${num(m.turnover, 1)} | ${m.trades} | ${pct(m.feesPaid)} | ${pct(m.slippagePaid)} |`,
+        `| ${name} | ${pct(m.totalReturn)} | ${pct(m.grossReturn)} | ${pct(m.cagr)} | ${num(m.sharpe)} | ${num(m.sortino)} | ${pct(m.maxDrawdown)} | ${pct(m.exposure)} | ${num(m.turnover, 1)} | ${m.trades} | ${pct(m.feesPaid)} | ${pct(m.slippagePaid)} |`,
     ),
   ];
 }
@@ -137,7 +137,7 @@ export function renderMarkdown(report: BacktestReport): string {
     '',
     '## Definitions',
     '',
-    '- total return: final equity / 1 − 1; CAGR: final equity ^ (1 / years) − 1 with 365-day years.',
+    '- total return: final equity / 1 − 1; before costs: the same positions with no fee and no slippage; CAGR: final equity ^ (1 / years) − 1 with 365-day years.',
     `- Sharpe: mean / standard deviation of the 5-minute net returns × √${PERIODS_PER_YEAR} (365 × 288; risk-free rate 0).`,
     '- Sortino: mean / downside deviation (√ mean of min(r, 0)² over all steps) × the same factor.',
     '- max drawdown: largest fall from a running equity peak, positive fraction.',
