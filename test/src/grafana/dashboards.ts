@@ -39,6 +39,8 @@ export interface TemplateVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string | null;
+  /** false: only the values the query returns can be picked (no free text reaches the SQL). */
+  allowCustomValue?: boolean;
 }
 
 export interface Dashboard {
