@@ -76,7 +76,7 @@ export async function runFromConfig(
     let run: string | undefined;
     if (config.writeQuestDb) {
       run = runName(model.version, config.from, config.to, costs);
-      const table = await BacktestEquityTable.connect(questdb);
+      const table = await BacktestEquityTable.connect(questdb, env.BACKTEST_EQUITY_TABLE);
       try {
         await table.write(equityRows(result, run, model.version, Date.now()));
       } finally {

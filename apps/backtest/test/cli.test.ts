@@ -1,34 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { ARTIFACT_FILES, defaultModelDir, LABELER_VERSION } from '@regime/model';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
 
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 const work = mkdtempSync(join(tmpdir(), 'backtest-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Runs the CLI as `npm run backtest` does (tsx), returns exit code and output. */
-function backtest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code, stdout, stderr }));
-  });
-}
+const backtest = (args: string[]) => runCli(args);
 
 const base = ['--data', sharedKlinesDir(), '--symbols', 'BTCUSDT', '--out', join(work, 'REPORT.md')];
 
