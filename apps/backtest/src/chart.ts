@@ -43,7 +43,12 @@ export function equityChartSpec(
   instants: Float64Array,
 ): TopLevelSpec {
   const values = runs.flatMap((run) => points(run, instants));
-  const x = { field: 't', type: 'temporal' as const, title: null };
+  const x = {
+    field: 't',
+    type: 'temporal' as const,
+    title: null,
+    axis: { tickCount: 8, labelOverlap: true },
+  };
   const color = { field: 'strategy', type: 'nominal' as const, title: 'strategy' };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
