@@ -22,6 +22,7 @@ COPY packages/questdb/package.json packages/questdb/
 COPY packages/service/package.json packages/service/
 COPY packages/stack/package.json packages/stack/
 COPY apps/backfill/package.json apps/backfill/
+COPY apps/backtest/package.json apps/backtest/
 COPY apps/collector/package.json apps/collector/
 COPY apps/exchange-replay/package.json apps/exchange-replay/
 COPY apps/predictor/package.json apps/predictor/

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { QuestDb, questDbConfigFromEnv, type TableNames, uniqueTableNames } from '@regime/questdb';
+import {
+  BacktestEquityTable,
+  QuestDb,
+  questDbConfigFromEnv,
+  type TableNames,
+  uniqueTableNames,
+} from '@regime/questdb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +19,14 @@ import {
   repoRoot,
   variableSql,
 } from './src/grafana/dashboards.ts';
-import { buildFixture, FIXTURE_SYMBOLS, type Fixture, UNLISTED_SYMBOL } from './src/grafana/fixture.ts';
+import {
+  buildFixture,
+  FIXTURE_RUNS,
+  FIXTURE_STRATEGIES,
+  FIXTURE_SYMBOLS,
+  type Fixture,
+  UNLISTED_SYMBOL,
+} from './src/grafana/fixture.ts';
 import { type Frame, parseTimestamp, records, runQuery, shapeProblem } from './src/grafana/frames.ts';
 import {
   calculateInterval,
@@ -94,7 +107,7 @@ describe('dashboards and provisioning (static)', () => {
 
   it('every panel and variable queries that datasource with raw SQL naming a default table', () => {
     const problems: string[] = [];
-    const tables = /\b(klines|regime_predictions|pipeline_events)\b/;
+    const tables = /\b(klines|regime_predictions|pipeline_events|backtest_equity)\b/;
     for (const { dashboard, panel } of allPanels()) {
       const where = `${dashboard.title} / ${panel.title}`;
       if (panel.datasource?.uid !== datasource.uid || panel.datasource?.type !== datasource.type) {
@@ -215,14 +228,26 @@ describe('the macro expander agrees with Grafana', () => {
   });
 });
 
+/** The test's own backtest_equity table, named like the other three. */
+function equityTable(tables: TableNames): string {
+  return tables.klines.replace(/^klines_/, 'backtest_equity_');
+}
+
 function withTables(sql: string, tables: TableNames): string {
   const names: Record<string, string> = {
     klines: tables.klines,
     regime_predictions: tables.predictions,
     pipeline_events: tables.events,
+    backtest_equity: equityTable(tables),
   };
-  return sql.replace(/\b(klines|regime_predictions|pipeline_events)\b/g, (name) => names[name]!);
+  return sql.replace(
+    /\b(klines|regime_predictions|pipeline_events|backtest_equity)\b/g,
+    (name) => names[name]!,
+  );
 }
+
+/** The backtest run variable: one run at a time, chosen from the runs in the table (no custom value). */
+const RUN_VARIABLE = 'run';
 
 if (!hasSharedKlines()) {
   console.warn(
@@ -233,9 +258,11 @@ if (!hasSharedKlines()) {
 describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
   const tables = uniqueTableNames('graf');
   let db: QuestDb;
+  let equity: BacktestEquityTable;
   let client: pg.Client;
   let fixture: Fixture;
   let symbolOptions: string[] = [];
+  let runOptions: string[] = [];
 
   beforeAll(async () => {
     fixture = buildFixture();
@@ -246,11 +273,20 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await db.writePredictions(fixture.predictions);
     await db.writeEvents(fixture.events);
     await db.waitForWal();
+    equity = await BacktestEquityTable.connect(config, equityTable(tables));
+    await equity.write(fixture.equity);
+    await equity.waitForWal();
     // Grafana reads as QuestDB's read-only user; GRAFANA_READER_PG_URL runs the dashboards as one.
     client = new pg.Client({ connectionString: process.env.GRAFANA_READER_PG_URL ?? config.pgUrl });
     await client.connect();
     const variable = dashboards[0]!.dashboard.templating.list[0]!;
     symbolOptions = (await runQuery(client, withTables(variableSql(variable), tables))).rows.map(
+      (r) => r[0]!,
+    );
+    const runVariable = dashboards
+      .flatMap(({ dashboard }) => dashboard.templating.list)
+      .find((v) => v.name === RUN_VARIABLE)!;
+    runOptions = (await runQuery(client, withTables(variableSql(runVariable), tables))).rows.map(
       (r) => r[0]!,
     );
   }, 120_000);
@@ -259,6 +295,8 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await client?.end();
     await db?.dropTables();
     await db?.close();
+    await equity?.drop();
+    await equity?.close();
   });
 
   /** Expands and runs every query of every dashboard for one range and one selection. */
@@ -266,13 +304,17 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     const results: { where: string; panel: Panel; format?: string; frame: Frame }[] = [];
     const problems: string[] = [];
     for (const { dashboard } of dashboards) {
-      const variables: VariableState[] = dashboard.templating.list.map((v) => ({
-        name: v.name,
-        multi: v.multi ?? false,
-        includeAll: v.includeAll ?? false,
-        options: symbolOptions,
-        current,
-      }));
+      const variables: VariableState[] = dashboard.templating.list.map((v) =>
+        v.name === RUN_VARIABLE
+          ? { name: v.name, multi: false, includeAll: false, options: runOptions, current: [runOptions[0]!] }
+          : {
+              name: v.name,
+              multi: v.multi ?? false,
+              includeAll: v.includeAll ?? false,
+              options: symbolOptions,
+              current,
+            },
+      );
       const selected = current.includes('$__all') ? symbolOptions : current;
       for (const { panel, repeatVariable } of placedPanels(dashboard)) {
         const scopes = repeatVariable ? selected.map((value) => ({ [repeatVariable]: value })) : [undefined];
@@ -303,9 +345,18 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     return { results, problems };
   }
 
+  it('the run variable offers exactly the runs in backtest_equity, and no custom value', () => {
+    expect(runOptions).toEqual([...FIXTURE_RUNS].sort());
+    const run = dashboards
+      .flatMap(({ dashboard }) => dashboard.templating.list)
+      .find((v) => v.name === RUN_VARIABLE);
+    expect(run?.type).toBe('query');
+    expect(run?.allowCustomValue).toBe(false);
+  });
+
   it('the symbol variable offers the symbols that have candles', async () => {
     for (const { dashboard } of dashboards) {
-      for (const v of dashboard.templating.list) {
+      for (const v of dashboard.templating.list.filter((v) => v.name !== RUN_VARIABLE)) {
         const frame = await runQuery(client, withTables(variableSql(v), tables));
         expect(frame.rows.map((r) => r[0])).toEqual([...FIXTURE_SYMBOLS].sort());
       }
@@ -427,6 +478,24 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
       // A complete hour: 12 five-minute, 4 fifteen-minute and 1 hourly candle.
       expect(got.get(`${Date.UTC(2025, 8, 1, 12)} BTCUSDT 5m`)).toBe(12);
       expect(got.get(`${Date.UTC(2025, 8, 1, 12)} ETHUSDT 15m`)).toBe(4);
+    });
+
+    it('backtest equity shows the last equity of the selected run per strategy, never the other run', () => {
+      const run = runOptions[0]!;
+      for (const symbol of FIXTURE_SYMBOLS) {
+        const frame = [...frames].find(
+          ([w]) => w.includes('backtest equity') && w.includes(`[${symbol}]`),
+        )![1];
+        const got = records(frame);
+        expect(new Set(got.map((r) => r.strategy))).toEqual(new Set(FIXTURE_STRATEGIES));
+        for (const strategy of FIXTURE_STRATEGIES) {
+          const expected = fixture.equity
+            .filter((e) => e.run === run && e.symbol === symbol && e.strategy === strategy && inRange(e.ts))
+            .reduce((a, b) => (b.ts > a.ts ? b : a));
+          const last = got.filter((r) => r.strategy === strategy).at(-1)!;
+          expect(Number(last.equity)).toBeCloseTo(expected.equity, 12);
+        }
+      }
     });
 
     it('the stacked probabilities of every bucket add up to 1', () => {

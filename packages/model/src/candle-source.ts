@@ -1,7 +1,7 @@
 import type { Candle } from '@regime/candles';
 import { readKlineFiles } from '@regime/candles/files';
 import { aggregateSeries, type CandleHistory } from '@regime/features';
-import { QuestDb } from '@regime/questdb';
+import { DEFAULT_TABLES, QuestDb, type TableNames } from '@regime/questdb';
 import type { Period } from './config.ts';
 
 /** Where `train` and `evaluate` read candles: a ../shared-layout folder or QuestDB. */
@@ -25,8 +25,11 @@ export function fileCandleSource(dir: string): CandleSource {
   };
 }
 
-export async function questDbCandleSource(config: { httpUrl: string; pgUrl: string }): Promise<CandleSource> {
-  const db = await QuestDb.connect(config);
+export async function questDbCandleSource(
+  config: { httpUrl: string; pgUrl: string },
+  tables: TableNames = DEFAULT_TABLES,
+): Promise<CandleSource> {
+  const db = await QuestDb.connect(config, tables);
   return {
     description: `QuestDB at ${config.pgUrl.replace(/\/\/[^@]*@/, '//')}`,
     async history(symbol, range) {

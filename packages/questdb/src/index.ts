@@ -1,3 +1,4 @@
+export * from './backtest-equity.ts';
 export * from './config.ts';
 export { DEFAULT_ROWS_PER_REQUEST } from './ilp.ts';
 export { parseQuestDbTimestamp, timestampParam } from './pg-types.ts';

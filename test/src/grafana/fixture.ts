@@ -1,6 +1,12 @@
 import type { Interval, Kline } from '@regime/candles';
 import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { type PipelineEvent, type PredictionRow, REGIME_IDS, type RegimeId } from '@regime/questdb';
+import {
+  type BacktestEquityRow,
+  type PipelineEvent,
+  type PredictionRow,
+  REGIME_IDS,
+  type RegimeId,
+} from '@regime/questdb';
 
 /**
  * What the dashboards are run against: two days of real BTCUSDT and ETHUSDT candles from ../shared
@@ -17,10 +23,18 @@ export const UNLISTED_SYMBOL = 'XRPUSDT';
 const INTERVALS: Interval[] = ['5m', '15m', '1h'];
 const MINUTE = 60_000;
 
+/** Two backtest runs: the dashboard shows one run at a time, never a mix. */
+export const FIXTURE_RUNS = [
+  'fixture-model:2025-09-01..2025-09-03:fee10:slip0',
+  'fixture-model:fee25',
+] as const;
+export const FIXTURE_STRATEGIES = ['buy_and_hold', 'trend_gated'] as const;
+
 export interface Fixture {
   klines: Kline[];
   predictions: PredictionRow[];
   events: PipelineEvent[];
+  equity: BacktestEquityRow[];
 }
 
 /** mulberry32: small, seeded, good enough to make varied but reproducible data. */
@@ -109,6 +123,40 @@ function events(): PipelineEvent[] {
   return out;
 }
 
+/**
+ * Backtest equity rows from the fixture's 5m closes: buy_and_hold follows the price, trend_gated
+ * holds it on every other hour; the second run is the first one scaled (as if costs differed).
+ */
+function equity(klines: readonly Kline[]): BacktestEquityRow[] {
+  const rows: BacktestEquityRow[] = [];
+  for (const symbol of FIXTURE_SYMBOLS) {
+    const closes = klines.filter((k) => k.symbol === symbol && k.interval === '5m' && k.closed);
+    FIXTURE_RUNS.forEach((run, r) => {
+      for (const strategy of FIXTURE_STRATEGIES) {
+        let value = 1;
+        let peak = 1;
+        for (let i = 1; i < closes.length; i++) {
+          const held = strategy === 'buy_and_hold' || Math.floor(closes[i]!.openTime / 3_600_000) % 2 === 0;
+          value *= held ? (closes[i]!.close / closes[i - 1]!.close) * (1 - r * 0.0001) : 1;
+          peak = Math.max(peak, value);
+          rows.push({
+            ts: closes[i]!.openTime + 5 * MINUTE,
+            run,
+            symbol,
+            strategy,
+            equity: value,
+            drawdown: 1 - value / peak,
+            position: held ? 1 : 0,
+            modelVersion: 'fixture-model',
+            createdAt: FIXTURE_TO,
+          });
+        }
+      }
+    });
+  }
+  return rows;
+}
+
 export function buildFixture(): Fixture {
   const klines: Kline[] = [];
   for (const symbol of FIXTURE_SYMBOLS) {
@@ -127,5 +175,6 @@ export function buildFixture(): Fixture {
     klines,
     predictions: FIXTURE_SYMBOLS.flatMap((symbol, i) => predictions(symbol, 42 + i)),
     events: events(),
+    equity: equity(klines),
   };
 }

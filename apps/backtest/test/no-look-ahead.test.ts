@@ -1,0 +1,108 @@
+import type { Candle } from '@regime/candles';
+import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import type { CandleHistory } from '@regime/features';
+import { defaultModelDir, loadRegimeModel, type RegimeModel } from '@regime/model';
+import { fileCandleSource } from '@regime/model/candle-source';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyStart } from '../src/backtest.ts';
+import { runStrategy } from '../src/engine.ts';
+import { marketSeries } from '../src/market.ts';
+import { loadStrategies } from '../src/strategies/index.ts';
+import type { Strategy } from '../src/strategy.ts';
+import { asOfInstants, walkForwardPredictions } from '../src/walk-forward.ts';
+
+/**
+ * No look-ahead, end to end on real candles: the candles from instant X on are replaced by a
+ * different future (prices shifted and scaled, so trends, volatility and regimes change); every
+ * prediction and every strategy position for an instant T ≤ X must stay exactly the same, and the
+ * future must really have changed something after X (or the test would prove nothing).
+ */
+const FROM = Date.UTC(2025, 6, 1);
+const TO = Date.UTC(2025, 6, 2);
+const X = Date.UTC(2025, 6, 1, 12);
+const costs = { feeBps: 10, slippageBps: 2 };
+
+function shiftedFuture(history: CandleHistory, from: number): CandleHistory {
+  const change = (c: Candle, k: number): Candle => {
+    if (c.openTime < from) return c;
+    // A crash followed by a choppy recovery: scale and a zig-zag on every price of the candle.
+    const f = 0.5 + 0.1 * Math.sin(k / 3);
+    return {
+      ...c,
+      open: c.open * f,
+      high: c.high * f * 1.01,
+      low: c.low * f * 0.99,
+      close: c.close * f,
+      volume: c.volume * 3,
+    };
+  };
+  return {
+    '5m': history['5m'].map(change),
+    '15m': history['15m'].map(change),
+    '1h': history['1h'].map(change),
+  };
+}
+
+/**
+ * Holds an exposure that is a fine-grained function of everything it is shown (the newest 15m
+ * closes, the price, the probabilities): if the engine showed it anything from after T, its position
+ * at T would move.
+ */
+const probe: Strategy = {
+  name: 'probe',
+  description: 'exposure = fractional part of a fingerprint of its view',
+  create: () => (view) => {
+    const closes = view.closes15m;
+    let x = view.price + (view.prediction?.probabilities.strong_trend ?? 0) * 1e4;
+    for (let i = Math.max(0, closes.length - 3); i < closes.length; i++) x += closes[i]! * (i + 1);
+    return (x * 1000) % 1;
+  },
+};
+
+describe.skipIf(!hasSharedKlines())('shifting future candles changes no position before them', () => {
+  let model: RegimeModel;
+  let strategies: Strategy[];
+  let history: CandleHistory;
+
+  beforeAll(async () => {
+    model = await loadRegimeModel(defaultModelDir());
+    strategies = [...(await loadStrategies()), probe];
+    const source = fileCandleSource(sharedKlinesDir());
+    history = await source.history('BTCUSDT', { from: historyStart(FROM, strategies), to: TO });
+  }, 60_000);
+  afterAll(() => model?.dispose());
+
+  it('predictions and positions up to X are identical; after X they differ', async () => {
+    const instants = asOfInstants(FROM, TO);
+    const run = async (h: CandleHistory) => {
+      const predictions = await walkForwardPredictions(model, h, instants);
+      const series = marketSeries('BTCUSDT', h, instants, predictions);
+      return { predictions, runs: strategies.map((s) => runStrategy(series, s, costs)) };
+    };
+    const original = await run(history);
+    const changed = await run(shiftedFuture(history, X));
+    const known = instants.filter((t) => t <= X).length;
+    expect(known).toBe(145);
+    expect(original.predictions.every((p) => p.ok)).toBe(true);
+    expect(changed.predictions.slice(0, known)).toEqual(original.predictions.slice(0, known));
+    let differencesAfter = 0;
+    strategies.forEach((s, k) => {
+      const before = original.runs[k]!;
+      const after = changed.runs[k]!;
+      expect(Array.from(after.positions.subarray(0, known)), s.name).toEqual(
+        Array.from(before.positions.subarray(0, known)),
+      );
+      // Equity up to X only depends on returns up to X: the step (X − 5m, X] is the last one before X.
+      expect(Array.from(after.equity.subarray(0, known - 1)), s.name).toEqual(
+        Array.from(before.equity.subarray(0, known - 1)),
+      );
+      for (let i = known; i < instants.length; i++)
+        if (after.positions[i] !== before.positions[i]) differencesAfter++;
+    });
+    const predictionChanges = changed.predictions
+      .slice(known)
+      .filter((p, i) => JSON.stringify(p) !== JSON.stringify(original.predictions[known + i])).length;
+    expect(predictionChanges).toBeGreaterThan(0);
+    expect(differencesAfter).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { BacktestEquityTable, questDbConfigFromEnv } from '@regime/questdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+
+/**
+ * `--questdb` end to end: the CLI writes one row per symbol, strategy and step to its own
+ * backtest_equity table; running it again replaces the rows (dedup keys) instead of adding a second
+ * curve; the last equity of each strategy is the report's.
+ */
+describe.skipIf(!hasSharedKlines())('backtest --questdb writes the equity curves', () => {
+  const table = `backtest_equity_t${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const work = mkdtempSync(join(tmpdir(), 'backtest-questdb-'));
+  let equity: BacktestEquityTable;
+
+  beforeAll(async () => {
+    equity = await BacktestEquityTable.connect(questDbConfigFromEnv(), table);
+  });
+  afterAll(async () => {
+    await equity?.drop();
+    await equity?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('one row per step and strategy, the same rows after a re-run, ending at the report’s equity', async () => {
+    const args = [
+      ...['--data', sharedKlinesDir(), '--symbols', 'BTCUSDT', '--questdb', '--workers', '1'],
+      ...['--from', '2025-07-01', '--to', '2025-07-01T06:00', '--out', join(work, 'REPORT.md')],
+    ];
+    const count = async () => (await equity.query<{ n: number }>(`SELECT count() n FROM ${table}`))[0]!.n;
+    for (let run = 0; run < 2; run++) {
+      const { code, stderr } = await runCli(args, { BACKTEST_EQUITY_TABLE: table });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      await equity.waitForWal();
+      // 72 five-minute steps × 4 strategies.
+      expect(await count()).toBe(72 * 4);
+    }
+    const report = JSON.parse(readFileSync(join(work, 'REPORT.json'), 'utf8'));
+    const last = await equity.query<{ strategy: string; equity: number; run: string }>(
+      `SELECT strategy, equity, run FROM ${table} WHERE ts = '2025-07-01T06:00:00.000000Z' ORDER BY strategy`,
+    );
+    expect(last.map((r) => r.strategy)).toEqual(Object.keys(report.symbols.BTCUSDT.strategies).sort());
+    for (const r of last) {
+      expect(r.equity).toBeCloseTo(1 + report.symbols.BTCUSDT.strategies[r.strategy].totalReturn, 12);
+      expect(r.run).toBe(`${report.model.version}:2025-07-01T0000..2025-07-01T0600:fee10:slip0`);
+    }
+  }, 120_000);
+
+  it('refuses a row that is not finite before writing anything', async () => {
+    const row = {
+      ts: Date.UTC(2025, 0, 1),
+      run: 'r',
+      symbol: 'BTCUSDT',
+      strategy: 's',
+      equity: 1,
+      drawdown: 0,
+      position: 1,
+      modelVersion: 'm',
+      createdAt: 0,
+    };
+    await expect(equity.write([row, { ...row, equity: Number.NaN }])).rejects.toThrow(
+      /row 1 of 2: equity NaN/,
+    );
+  });
+});
