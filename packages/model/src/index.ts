@@ -14,5 +14,6 @@ export * from './network.ts';
 export * from './pipeline.ts';
 export * from './regimes.ts';
 export * from './scaler.ts';
+export * from './settled-label.ts';
 export { initTensorflow, type TensorflowBackend } from './tensorflow.ts';
 export * from './train.ts';
