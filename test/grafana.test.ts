@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { QuestDb, questDbConfigFromEnv, type TableNames, uniqueTableNames } from '@regime/questdb';
+import {
+  OutcomeStore,
+  QuestDb,
+  questDbConfigFromEnv,
+  REGIME_IDS,
+  type TableNames,
+  uniqueTableNames,
+} from '@regime/questdb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -59,6 +66,13 @@ const TABLE_COLUMNS: Record<string, string[]> = {
   'Official regime changes': ['time', 'symbol', 'from_regime', 'to_regime', 'confidence'],
   'Events in the range by service and kind': ['service', 'kind', 'events', 'items', 'last_seen'],
   'Latest pipeline events': ['time', 'service', 'kind', 'symbol', 'interval', 'count', 'detail'],
+  '$symbol · confusion matrix': ['realised', ...REGIME_IDS, 'total'],
+  '$symbol · detection delay': ['realised_switches', 'detected', 'median_delay_min'],
+  '$symbol · predictions without an outcome': [
+    'waiting_to_settle',
+    'settled_without_outcome',
+    'oldest_without_outcome',
+  ],
 };
 
 const MAIN_RANGE: TimeRange = { from: Date.UTC(2025, 8, 1, 6), to: Date.UTC(2025, 8, 2, 18, 30, 0, 250) };
@@ -94,7 +108,7 @@ describe('dashboards and provisioning (static)', () => {
 
   it('every panel and variable queries that datasource with raw SQL naming a default table', () => {
     const problems: string[] = [];
-    const tables = /\b(klines|regime_predictions|pipeline_events)\b/;
+    const tables = /\b(klines|regime_predictions|pipeline_events|regime_outcomes)\b/;
     for (const { dashboard, panel } of allPanels()) {
       const where = `${dashboard.title} / ${panel.title}`;
       if (panel.datasource?.uid !== datasource.uid || panel.datasource?.type !== datasource.type) {
@@ -215,13 +229,17 @@ describe('the macro expander agrees with Grafana', () => {
   });
 });
 
-function withTables(sql: string, tables: TableNames): string {
+function withTables(sql: string, tables: TableNames & { outcomes: string }): string {
   const names: Record<string, string> = {
     klines: tables.klines,
     regime_predictions: tables.predictions,
     pipeline_events: tables.events,
+    regime_outcomes: tables.outcomes,
   };
-  return sql.replace(/\b(klines|regime_predictions|pipeline_events)\b/g, (name) => names[name]!);
+  return sql.replace(
+    /\b(klines|regime_predictions|pipeline_events|regime_outcomes)\b/g,
+    (name) => names[name]!,
+  );
 }
 
 if (!hasSharedKlines()) {
@@ -231,8 +249,10 @@ if (!hasSharedKlines()) {
 }
 
 describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
-  const tables = uniqueTableNames('graf');
+  const base = uniqueTableNames('graf');
+  const tables = { ...base, outcomes: `regime_outcomes_${base.klines.slice('klines_'.length)}` };
   let db: QuestDb;
+  let outcomes: OutcomeStore;
   let client: pg.Client;
   let fixture: Fixture;
   let symbolOptions: string[] = [];
@@ -245,7 +265,11 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await db.writeKlines(fixture.klines);
     await db.writePredictions(fixture.predictions);
     await db.writeEvents(fixture.events);
+    outcomes = await OutcomeStore.open(config, db, tables.outcomes);
+    await outcomes.ensureSchema();
+    await outcomes.write(fixture.outcomes);
     await db.waitForWal();
+    await outcomes.waitForWal();
     // Grafana reads as QuestDB's read-only user; GRAFANA_READER_PG_URL runs the dashboards as one.
     client = new pg.Client({ connectionString: process.env.GRAFANA_READER_PG_URL ?? config.pgUrl });
     await client.connect();
@@ -257,15 +281,18 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
 
   afterAll(async () => {
     await client?.end();
+    await outcomes?.drop();
+    await outcomes?.close();
     await db?.dropTables();
     await db?.close();
   });
 
   /** Expands and runs every query of every dashboard for one range and one selection. */
-  async function runAll(range: TimeRange, current: string[]) {
+  async function runAll(range: TimeRange, current: string[], only?: string) {
     const results: { where: string; panel: Panel; format?: string; frame: Frame }[] = [];
     const problems: string[] = [];
     for (const { dashboard } of dashboards) {
+      if (only && dashboard.uid !== only) continue;
       const variables: VariableState[] = dashboard.templating.list.map((v) => ({
         name: v.name,
         multi: v.multi ?? false,
