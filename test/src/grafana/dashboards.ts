@@ -39,6 +39,10 @@ export interface TemplateVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string | null;
+  /** Grafana keeps only the options this /regex/ matches. */
+  regex?: string;
+  /** false: only the options the query returned can be selected. */
+  allowCustomValue?: boolean;
 }
 
 export interface Dashboard {

@@ -128,7 +128,7 @@ function outcomes(predictions: readonly PredictionRow[], seed: number): OutcomeR
   official.forEach((p, i) => {
     if (p.ts > SCORED_UNTIL || i % 97 === 96) return;
     const ahead = official[Math.min(i + 2, official.length - 1)]!.regime as RegimeId;
-    const realised = rand() < 0.15 ? REGIME_IDS[Math.floor(rand() * REGIME_IDS.length)]! : ahead;
+    const realised = rand() < 0.04 ? REGIME_IDS[Math.floor(rand() * REGIME_IDS.length)]! : ahead;
     out.push({
       ts: p.ts,
       symbol: p.symbol,
