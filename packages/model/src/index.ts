@@ -16,6 +16,7 @@ export * from './pipeline.ts';
 export * from './regimes.ts';
 export * from './scaler.ts';
 export * from './segmentation.ts';
+export * from './settled-label.ts';
 export * from './stability.ts';
 export { initTensorflow, type TensorflowBackend } from './tensorflow.ts';
 export * from './train.ts';

@@ -16,12 +16,17 @@ import {
   eventId,
   eventProblem,
   type PipelineEvent,
+  type PredictionMode,
   type PredictionRow,
   predictionProblem,
   REGIME_IDS,
+  type RegimeId,
 } from './rows.ts';
 import { type ExistingColumn, eventsMigrations, schemaStatements } from './schema.ts';
 import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
+import { type WaitForWalOptions, waitForTablesWal } from './wal.ts';
+
+export type { WaitForWalOptions };
 
 export interface ReadOptions {
   /** Only candles with closed = true (in-progress candles are skipped). */
@@ -31,11 +36,6 @@ export interface ReadOptions {
 export interface ConnectOptions {
   /** Rows per ILP HTTP request (= per QuestDB transaction). Default DEFAULT_ROWS_PER_REQUEST. */
   rowsPerRequest?: number;
-}
-
-export interface WaitForWalOptions {
-  /** Give up after this long (default 60 s). */
-  timeoutMs?: number;
 }
 
 interface KlineRow {
@@ -262,6 +262,37 @@ export class QuestDb {
     return rows.reverse().map(toCandle);
   }
 
+  /** Predictions of one symbol and mode with ts in [fromTs, toTs), ascending. */
+  async readPredictions(
+    symbol: string,
+    mode: PredictionMode,
+    fromTs: number,
+    toTs: number,
+  ): Promise<PredictionRow[]> {
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT ts, symbol, mode, regime, confidence, ${REGIME_IDS.map((id) => `p_${id}`).join(', ')},
+              model_version, latency_ms, created_at
+       FROM ${this.tables.predictions}
+       WHERE symbol = $1 AND mode = $2 AND ts >= $3 AND ts < $4
+       ORDER BY ts`,
+      [symbol, mode, timestampParam(fromTs), timestampParam(toTs)],
+    );
+    return rows.map((r) => ({
+      ts: r.ts as number,
+      symbol: r.symbol as string,
+      mode: r.mode as PredictionMode,
+      regime: r.regime as string,
+      confidence: r.confidence as number,
+      probabilities: Object.fromEntries(REGIME_IDS.map((id) => [id, r[`p_${id}`] as number])) as Record<
+        RegimeId,
+        number
+      >,
+      modelVersion: r.model_version as string,
+      latencyMs: r.latency_ms as number,
+      createdAt: r.created_at as number,
+    }));
+  }
+
   /**
    * Open time of the newest stored candle of the series, or undefined when there is none.
    * `beforeOpenTime` (exclusive) ignores rows at or after it, e.g. rows dated after the exchange's clock.
@@ -306,34 +337,8 @@ export class QuestDb {
    * apply is suspended, which is a server-side error.
    */
   async waitForWal(opts: WaitForWalOptions = {}): Promise<void> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    const names = [this.tables.klines, this.tables.predictions, this.tables.events];
-    let targets: Map<string, number> | undefined;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const rows = await this.query<{
-        name: string;
-        writerTxn: number;
-        sequencerTxn: number;
-        suspended: boolean;
-      }>(
-        'SELECT name, writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name IN ($1, $2, $3)',
-        names,
-      );
-      targets ??= new Map(rows.map((r) => [r.name, r.sequencerTxn]));
-      const suspended = rows.find((r) => r.suspended);
-      if (suspended) {
-        throw new Error(
-          `WAL apply of table ${suspended.name} is suspended: see the QuestDB log (.stack/questdb.log)`,
-        );
-      }
-      const behind = rows.filter((r) => r.writerTxn < (targets!.get(r.name) ?? 0));
-      if (behind.length === 0) return;
-      if (Date.now() > deadline) {
-        const detail = behind.map((r) => `${r.name} ${r.writerTxn}/${targets!.get(r.name)}`).join(', ');
-        throw new Error(`timed out waiting for QuestDB to apply WAL transactions (${detail})`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
+    const tables = [this.tables.klines, this.tables.predictions, this.tables.events];
+    await waitForTablesWal((sql, params) => this.query(sql, params), tables, opts);
   }
 
   /** Drops the three tables (tests clean up their unique tables with this). */
