@@ -214,14 +214,21 @@ describe('429 with a Retry-After header the client cannot use', () => {
   );
 
   it('Retry-After as an HTTP-date is waited for', async () => {
-    // toUTCString drops the milliseconds: the date is between 1 and 2 s ahead.
-    exchange.cannedKlines.push(rateLimited(new Date(Date.now() + 2000).toUTCString()));
+    // toUTCString drops the milliseconds: the date is between 1 and 2 s ahead of now. The client must
+    // not ask again before that date, however long the first request took (a loaded machine).
+    const retryAt = new Date(Date.now() + 2000).toUTCString();
+    exchange.cannedKlines.push(rateLimited(retryAt));
     const since = exchange.requests.length;
     await runBackfill(
       { symbols: ['BTCUSDT'], intervals: ['5m'], from: FROM, to: TO },
       { source: rest(), store: questdbStore(db) },
     );
-    expect(klinesGaps(since)[0]).toBeGreaterThanOrEqual(950);
+    const klines = exchange.requests.slice(since).filter((r) => r.path === '/api/v3/klines');
+    expect(klines.length).toBeGreaterThanOrEqual(2);
+    // A few ms of slack for timer resolution; the exponential backoff alone (first step 500 ms) would
+    // ask at least half a second too early.
+    expect(klines[1]!.at).toBeGreaterThanOrEqual(Date.parse(retryAt) - 20);
+    expect(klinesGaps(since)[0]).toBeGreaterThan(0);
     expect(await storedTimes()).toEqual(allSlotsBut([]));
   });
 

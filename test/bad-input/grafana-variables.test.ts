@@ -76,10 +76,11 @@ function expandAll(list: Dashboard[], current: string[], tables: TableNames) {
 }
 
 describe('the symbol variable refuses what is not a symbol', () => {
-  it('every dashboard variable keeps only symbol-shaped options and takes no typed-in value', () => {
+  it('every dashboard variable keeps only well-shaped options (symbols: symbol-shaped) and takes no typed-in value', () => {
     for (const { dashboard } of dashboards) {
       for (const v of dashboard.templating.list) {
-        expect(v.regex, `${dashboard.title} $${v.name}`).toBe('/^[A-Z0-9]{2,20}$/');
+        if (v.name === 'symbol') expect(v.regex, `${dashboard.title} $${v.name}`).toBe('/^[A-Z0-9]{2,20}$/');
+        expect(v.regex, `${dashboard.title} $${v.name}`).toMatch(/^\/\^.*\$\/$/);
         expect(v.allowCustomValue, `${dashboard.title} $${v.name}`).toBe(false);
         const regex = new RegExp(v.regex!.slice(1, -1));
         for (const { value } of HOSTILE) expect(regex.test(value), value).toBe(false);
@@ -95,6 +96,11 @@ describe('the symbol variable refuses what is not a symbol', () => {
           const uses = [...target.rawSql!.matchAll(/\$\{?symbol(?::(\w+))?\}?/g)].map((m) => m[1]);
           expect(uses.length, `${panel.title}`).toBeGreaterThan(0);
           for (const format of uses) expect(format, `${panel.title}`).toBe('sqlstring');
+          // Every other variable too (the backtest's run).
+          for (const m of target.rawSql!.matchAll(/\$\{?(\w+)(?::(\w+))?\}?/g)) {
+            if (m[1]!.startsWith('__')) continue;
+            expect(m[2], `${panel.title} $${m[1]}`).toBe('sqlstring');
+          }
         }
       }
     }
