@@ -42,7 +42,7 @@ interface Service {
   expose?: string[];
   volumes?: string[];
   restart?: string;
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
   healthcheck?: Healthcheck;
 }
 interface ComposeFile {
@@ -141,6 +141,20 @@ describe('docker-compose.yml', () => {
     ajv.addFormat('ports', /^(\d+(-\d+)?)(\/(tcp|udp))?$|^[^:]+(:[^:]*)*$/);
     ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp))?$/);
     ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F.:]+\/\d+$/);
+    // depends_on `required` (Compose Specification since 2023, Docker Compose ≥ 2.20: false = start
+    // the dependent service anyway, with a warning, when the dependency failed) postdates the snapshot.
+    const dependsOn = (
+      schema as {
+        definitions: {
+          service: {
+            properties: { depends_on: { oneOf: { patternProperties?: Record<string, unknown> }[] } };
+          };
+        };
+      }
+    ).definitions.service.properties.depends_on.oneOf[1]!.patternProperties!['^[a-zA-Z0-9._-]+$'] as {
+      properties: Record<string, unknown>;
+    };
+    dependsOn.properties.required = { type: 'boolean', default: true };
     const validate = ajv.compile(withoutDraft4Ids(schema) as object);
     const valid = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
@@ -201,8 +215,12 @@ describe('docker-compose.yml', () => {
         }
       }
     }
-    // The backfill finishes before the predictor starts; everything waits for a healthy QuestDB.
-    expect(services.predictor!.depends_on!.backfill).toEqual({ condition: 'service_completed_successfully' });
+    // The backfill finishes before the predictor starts, but a degraded backfill (one series failed,
+    // exit 1) must not keep the predictor down: `required: false`. Everything waits for a healthy QuestDB.
+    expect(services.predictor!.depends_on!.backfill).toEqual({
+      condition: 'service_completed_successfully',
+      required: false,
+    });
     expect(services.predictor!.depends_on!.redis).toEqual({ condition: 'service_healthy' });
     for (const name of ['backfill', 'collector', 'predictor', 'grafana']) {
       expect(services[name]!.depends_on!.questdb).toEqual({ condition: 'service_healthy' });
