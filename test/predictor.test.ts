@@ -146,6 +146,8 @@ describe.skipIf(!hasSharedKlines())(
         RETRY_ATTEMPTS: '12',
         RETRY_BACKOFF_MS: '100',
         LOCK_MS: '2000',
+        // 30 virtual minutes = 20 wall seconds at SPEED: the Redis restart must not make it unhealthy.
+        UNHEALTHY_AFTER_INTERVALS: '30',
       });
       const predictor = await startPredictor(config, log);
       predictors.push(predictor);

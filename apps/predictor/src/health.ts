@@ -12,7 +12,9 @@ export interface PredictionHealthState {
  * Whether predictions are being written. A predictor whose every job fails (candles never there,
  * a clock far from the exchange's, QuestDB refusing writes) must not report healthy: not ok once
  * no prediction has succeeded for `limitMs` (clock ms), counted from the last success, or from
- * start-up before the first one. Pure bookkeeping: the caller reports successes and failures.
+ * start-up before the first one. A success is a row written by this process, or a tick finding the
+ * newest due instant already predicted (by another process on the same queue). Pure bookkeeping:
+ * the caller reports successes and failures.
  */
 export class PredictionHealth {
   private lastSuccessAt: number | undefined;

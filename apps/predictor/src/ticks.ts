@@ -33,9 +33,13 @@ export interface TickContext {
  * overlap and run in several processes; and an instant whose job was lost (predictor killed, Redis
  * restarted empty) is simply enqueued again by the next tick because its row is still missing.
  * Instants that left the window since the last tick without a row are recorded as missed
- * (sweepMissed). Returns the number of jobs submitted.
+ * (sweepMissed). Returns the number of jobs submitted, and whether the newest due instant already
+ * has its row for every symbol (predictions are current, whichever process wrote them).
  */
-export async function runTick(mode: PredictionMode, ctx: TickContext): Promise<number> {
+export async function runTick(
+  mode: PredictionMode,
+  ctx: TickContext,
+): Promise<{ enqueued: number; current: boolean }> {
   const latest = latestDueAsOf(mode, ctx.clock.now(), ctx.offsetMs[mode]);
   const instants = asOfWindow(mode, latest, ctx.catchupMs[mode]);
   const rows = await ctx.db.query<{ symbol: string; ts: number }>(
@@ -56,5 +60,5 @@ export async function runTick(mode: PredictionMode, ctx: TickContext): Promise<n
   }
   if (jobs.length > 0) await ctx.queue.addBulk(jobs);
   await sweepMissed(mode, instants[0]!, { ...ctx.sweep, jobHorizonMs: ctx.catchupMs[mode] });
-  return jobs.length;
+  return { enqueued: jobs.length, current: ctx.symbols.every((symbol) => have.has(`${symbol}@${latest}`)) };
 }

@@ -1,5 +1,5 @@
 import { parseSymbol } from '@regime/candles';
-import { loadConfig, parsedList, port, url } from '@regime/service';
+import { bindHost, loadConfig, parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -42,6 +42,7 @@ export const configSchema = z.object({
   /** Most predictions scored per symbol and tick, oldest first (bounds a catch-up tick's run time). */
   SCORE_BATCH_MAX: positiveInt(2016),
   METRICS_PORT: port(9466),
+  METRICS_HOST: bindHost('127.0.0.1'),
 });
 
 export type ScorerEnv = z.infer<typeof configSchema>;
@@ -58,6 +59,8 @@ export interface ScorerConfig {
   giveUpMs: number;
   batchMax: number;
   metricsPort: number;
+  /** Where /healthz and /metrics listen: loopback unless told otherwise. */
+  metricsHost: string;
 }
 
 export function toScorerConfig(env: ScorerEnv): ScorerConfig {
@@ -78,6 +81,7 @@ export function toScorerConfig(env: ScorerEnv): ScorerConfig {
     giveUpMs: env.SCORE_GIVE_UP_MS,
     batchMax: env.SCORE_BATCH_MAX,
     metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
   };
 }
 

@@ -154,6 +154,7 @@ export async function startScorer(
 
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     registry: metrics.registry,
     health: () => ({
       ok: redis.status === 'ready' && worker.isRunning(),
