@@ -55,7 +55,7 @@ const RESOLUTION = 1000;
 
 /** Columns of every table panel, in order: what the panel's overrides and readers rely on. */
 const TABLE_COLUMNS: Record<string, string[]> = {
-  'Official vs live regime at the end of the range': [
+  'Current regime (official and live) at the end of the range': [
     'symbol',
     'official_regime',
     'official_confidence',
@@ -677,7 +677,7 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     });
 
     it('official vs live shows the latest prediction of each mode up to the end of the range', () => {
-      const rows = records(frameOf('Official vs live regime at the end of the range'));
+      const rows = records(frameOf('Current regime (official and live) at the end of the range'));
       expect(rows.map((r) => r.symbol)).toEqual([...FIXTURE_SYMBOLS]);
       for (const r of rows) {
         for (const mode of ['official', 'live'] as const) {
