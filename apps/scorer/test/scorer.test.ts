@@ -269,4 +269,31 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
       for (const p of missed) expect(rows.some((r) => r.ts === p.ts)).toBe(false);
     });
   });
+  it('a failing tick shows in /metrics and in pipeline_events, and the scorer carries on', async () => {
+    await withScorer(NOW, async (scorer) => {
+      await scorer.nextTick();
+      // The predictions table vanishes: every read of it fails.
+      await db.query(`DROP TABLE ${tables.predictions}`);
+      await scorer.tickNow();
+      const metrics = () => fetch(`http://127.0.0.1:${scorer.opsPort}/metrics`).then((r) => r.text());
+      let text = '';
+      for (let i = 0; i < 200 && !text.includes('scorer_ticks_total{outcome="failed"} 1'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = await metrics();
+      }
+      expect(text).toContain('scorer_ticks_total{outcome="failed"} 1');
+      let failed: { service: string; kind: string; detail: string }[] = [];
+      for (let i = 0; i < 200 && failed.length === 0; i++) {
+        await db.waitForWal().catch(() => {});
+        failed = await db.query(
+          `SELECT service, kind, detail FROM ${tables.events} WHERE kind = 'job_failed'`,
+        );
+        if (failed.length === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject({ service: 'scorer', kind: 'job_failed' });
+      expect(failed[0]!.detail).toMatch(/scoring tick failed: .*does not exist/);
+      expect((await fetch(`http://127.0.0.1:${scorer.opsPort}/healthz`)).status).toBe(200);
+    });
+  });
 });
