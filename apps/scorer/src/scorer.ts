@@ -84,6 +84,21 @@ export async function startScorer(
           log.info(t, t.backlog > 0 ? 'scored; falling behind (backlog left for the next tick)' : 'scored');
         }
       }
+      // Falling behind is recorded like the other jobs' troubles: one row per tick that leaves a backlog.
+      await db.writeEvents(
+        ticks
+          .filter((t) => t.backlog > 0)
+          .map((t) => ({
+            ts: now(),
+            service: 'scorer',
+            kind: 'backlog',
+            symbol: t.symbol,
+            count: t.backlog,
+            detail:
+              `${t.backlog} settled predictions left for the next tick (SCORE_BATCH_MAX); ` +
+              `the oldest settled ${Math.round(t.lagMs / 60_000)} min ago`,
+          })),
+      );
       lastTickAt = now();
       metrics.lastTick.set(Date.now() / 1000);
       metrics.ticks.inc({ outcome: 'ok' });
