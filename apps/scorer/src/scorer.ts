@@ -13,6 +13,8 @@ export interface Scorer {
   metrics: ScorerMetrics;
   queue: Queue;
   opsPort: number;
+  /** Resolves with the result of the first tick this process completes (the one added at start-up, usually). */
+  firstTick: Promise<SymbolTick[]>;
   /** Resolves with the result of the next tick that completes (tests; the schedulers run on their own). */
   nextTick(): Promise<SymbolTick[]>;
   /** Adds a tick now instead of waiting for the scheduler. */
@@ -69,7 +71,11 @@ export async function startScorer(
       removeOnFail: { age: retentionSeconds },
     },
   };
-  const tickListeners: ((ticks: SymbolTick[]) => void)[] = [];
+  let firstTickDone: (ticks: SymbolTick[]) => void = () => {};
+  const firstTick = new Promise<SymbolTick[]>((resolve) => {
+    firstTickDone = resolve;
+  });
+  const tickListeners: ((ticks: SymbolTick[]) => void)[] = [firstTickDone];
   let lastTickAt: number | undefined;
 
   const processJob = async (job: Job) => {
@@ -182,6 +188,7 @@ export async function startScorer(
     metrics,
     queue,
     opsPort: ops.port,
+    firstTick,
     nextTick: () => new Promise((resolve) => tickListeners.push(resolve)),
     tickNow,
     async close() {

@@ -168,7 +168,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
 
   it('writes the settled outcome of every settled prediction, and leaves the others waiting', async () => {
     await withScorer(NOW, async (scorer) => {
-      const ticks = await scorer.nextTick();
+      const ticks = await scorer.firstTick;
       await store.waitForWal();
       const expected = predictions.map((p) => expectedOutcome(p, stored, NOW)).filter((o) => o !== undefined);
       // Predictions after NOW do not exist yet as far as the scorer can tell.
@@ -210,7 +210,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
   it('a re-run writes no duplicates and the same values', async () => {
     const before = await readAll();
     await withScorer(NOW, async (scorer) => {
-      const ticks = await scorer.nextTick();
+      const ticks = await scorer.firstTick;
       expect(ticks[0]!.written).toBe(0);
       // A forced re-score of everything (as after the outcome table's rows were not visible yet).
       const forced: TickContext = {
@@ -235,7 +235,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
 
   it('gives up on windows that stay incomplete, and reports each once in pipeline_events', async () => {
     await withScorer(LATER, async (scorer) => {
-      const [tick] = await scorer.nextTick();
+      const [tick] = await scorer.firstTick;
       const next = scorer.nextTick();
       await scorer.tickNow();
       const [second] = await next;
@@ -310,7 +310,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
 
   it('a failing tick shows in /metrics and in pipeline_events, and the scorer carries on', async () => {
     await withScorer(NOW, async (scorer) => {
-      await scorer.nextTick();
+      await scorer.firstTick;
       // The predictions table vanishes: every read of it fails.
       await db.query(`DROP TABLE ${tables.predictions}`);
       await scorer.tickNow();
