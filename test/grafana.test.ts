@@ -76,6 +76,7 @@ const TABLE_COLUMNS: Record<string, string[]> = {
   'Latest pipeline events': ['time', 'service', 'kind', 'symbol', 'interval', 'count', 'detail'],
   '$symbol · confusion matrix': ['realised', ...REGIME_IDS, 'total'],
   '$symbol · detection delay': ['realised_switches', 'detected', 'median_delay_min'],
+  '$symbol · scorer events': ['time', 'kind', 'symbol', 'detail'],
   '$symbol · predictions without an outcome': [
     'waiting_to_settle',
     'settled_without_outcome',
@@ -567,6 +568,20 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
         expect(parseTimestamp(got!.oldest_without_outcome!)).toBe(Math.min(...without.map((p) => p.ts)));
       });
 
+      it(`${symbol}: scorer events are the scorer's, of this symbol or of none, newest first`, () => {
+        const expected = fixture.events
+          .filter(
+            (e) => e.service === 'scorer' && inRange(e.ts) && (e.symbol === undefined || e.symbol === symbol),
+          )
+          .sort((a, b) => b.ts - a.ts)
+          .map((e) => `${e.ts} ${e.kind} ${e.symbol ?? null} ${e.detail}`);
+        const got = records(frameOf('scorer events', symbol)).map(
+          (r) => `${parseTimestamp(r.time!)} ${r.kind} ${r.symbol} ${r.detail}`,
+        );
+        expect(expected.length).toBeGreaterThan(5);
+        expect(got).toEqual(expected.slice(0, 100));
+      });
+
       it(`${symbol}: rolling accuracy and macro-F1 are those of the 7 days up to the last outcome of each hour`, () => {
         const all = fixture.outcomes.filter((o) => o.symbol === symbol).sort((a, b) => a.ts - b.ts);
         const rows = records(frameOf('rolling 7-day accuracy and macro-F1', symbol));
@@ -601,6 +616,14 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
         const value = /\[(.*)\] \/ [A-Z]$/.exec(r.where)![1]!;
         if (value === 'BTCUSDT') {
           expect(r.frame, r.where).toEqual(results.find((n) => n.where === r.where)!.frame);
+          continue;
+        }
+        // The scorer events panel also lists events of no symbol (tick failures): never another symbol's.
+        if (r.frame.columns.some((c) => c.name === 'symbol')) {
+          expect(
+            records(r.frame).every((row) => row.symbol === null),
+            r.where,
+          ).toBe(true);
           continue;
         }
         // No row, or one row of zeros and nulls (an aggregate over nothing).

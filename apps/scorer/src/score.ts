@@ -47,13 +47,20 @@ export function scorePredictions(
 ): ScoreResult {
   const outcomes: OutcomeRow[] = [];
   const pending: Pending[] = [];
+  // The instants of one 15-minute bar share their window and so their settled label: label each bar once.
+  const labels = new Map<number, ReturnType<typeof settledLabel>>();
   for (const prediction of predictions) {
     const { settledAt } = settleWindow(prediction.ts, options.params);
     if (now < settledAt) {
       pending.push({ prediction, settledAt, state: 'settling' });
       continue;
     }
-    const label = settledLabel(candles5m, prediction.ts, options.params);
+    const bar = settleWindow(prediction.ts, options.params).fromOpenTime;
+    let label = labels.get(bar);
+    if (!label) {
+      label = settledLabel(candles5m, prediction.ts, options.params);
+      labels.set(bar, label);
+    }
     if (label.kind === 'missing_candles') {
       const state = now >= settledAt + options.giveUpMs ? 'missed' : 'late';
       pending.push({ prediction, settledAt, state, detail: label.detail });

@@ -13,6 +13,8 @@ export interface Scorer {
   metrics: ScorerMetrics;
   queue: Queue;
   opsPort: number;
+  /** Resolves with the result of the first tick this process completes (the one added at start-up, usually). */
+  firstTick: Promise<SymbolTick[]>;
   /** Resolves with the result of the next tick that completes (tests; the schedulers run on their own). */
   nextTick(): Promise<SymbolTick[]>;
   /** Adds a tick now instead of waiting for the scheduler. */
@@ -69,7 +71,11 @@ export async function startScorer(
       removeOnFail: { age: retentionSeconds },
     },
   };
-  const tickListeners: ((ticks: SymbolTick[]) => void)[] = [];
+  let firstTickDone: (ticks: SymbolTick[]) => void = () => {};
+  const firstTick = new Promise<SymbolTick[]>((resolve) => {
+    firstTickDone = resolve;
+  });
+  const tickListeners: ((ticks: SymbolTick[]) => void)[] = [firstTickDone];
   let lastTickAt: number | undefined;
 
   const processJob = async (job: Job) => {
@@ -84,6 +90,21 @@ export async function startScorer(
           log.info(t, t.backlog > 0 ? 'scored; falling behind (backlog left for the next tick)' : 'scored');
         }
       }
+      // Falling behind is recorded like the other jobs' troubles: one row per tick that leaves a backlog.
+      await db.writeEvents(
+        ticks
+          .filter((t) => t.backlog > 0)
+          .map((t) => ({
+            ts: now(),
+            service: 'scorer',
+            kind: 'backlog',
+            symbol: t.symbol,
+            count: t.backlog,
+            detail:
+              `${t.backlog} settled predictions left for the next tick (SCORE_BATCH_MAX); ` +
+              `the oldest settled ${Math.round(t.lagMs / 60_000)} min ago`,
+          })),
+      );
       lastTickAt = now();
       metrics.lastTick.set(Date.now() / 1000);
       metrics.ticks.inc({ outcome: 'ok' });
@@ -168,6 +189,7 @@ export async function startScorer(
     metrics,
     queue,
     opsPort: ops.port,
+    firstTick,
     nextTick: () => new Promise((resolve) => tickListeners.push(resolve)),
     tickNow,
     async close() {

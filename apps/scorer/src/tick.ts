@@ -1,7 +1,10 @@
 import { type LabelerParams, settleWindow } from '@regime/model/labels';
 import { type OutcomeStore, type PredictionRow, predictionProblem, type QuestDb } from '@regime/questdb';
 import type { JobsOptions, Queue } from 'bullmq';
-import { candleRangeFor, scorePredictions } from './score.ts';
+import { candleRangeFor, type ScoreResult, scorePredictions } from './score.ts';
+
+/** Predictions scored between two yields to the event loop (a multiple of 3: whole 15-minute bars). */
+const SCORE_CHUNK = 48;
 
 /** A prediction the scorer gives up on, reported once (its job id is unique per symbol and instant). */
 export interface ReportJobData {
@@ -103,7 +106,15 @@ async function scoreSymbol(ctx: TickContext, symbol: string): Promise<SymbolTick
       ctx.params,
     );
     const candles = await ctx.db.readKlines(symbol, '5m', range.from, range.to, { closedOnly: true });
-    const result = scorePredictions(batch, candles, now, ctx);
+    const result: ScoreResult = { outcomes: [], pending: [] };
+    // ~5 ms of labeler per bar: a catch-up of days is seconds of CPU. Yield between chunks so BullMQ
+    // can renew the job's lock (a blocked event loop would make the tick look stalled).
+    for (let start = 0; start < batch.length; start += SCORE_CHUNK) {
+      const chunk = scorePredictions(batch.slice(start, start + SCORE_CHUNK), candles, now, ctx);
+      result.outcomes.push(...chunk.outcomes);
+      result.pending.push(...chunk.pending);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await ctx.outcomes.write(result.outcomes);
     tick.written = result.outcomes.length;
     for (const p of result.pending) {

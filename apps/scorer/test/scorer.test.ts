@@ -16,7 +16,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScorerConfig, type ScorerConfig } from '../src/config.ts';
 import { type Scorer, startScorer } from '../src/scorer.ts';
-import { runScoreTick, type TickContext } from '../src/tick.ts';
+import { runScoreTick, type SymbolTick, type TickContext } from '../src/tick.ts';
 
 /**
  * The scorer against the real QuestDB and Redis, on real BTCUSDT candles from ../shared: official
@@ -168,7 +168,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
 
   it('writes the settled outcome of every settled prediction, and leaves the others waiting', async () => {
     await withScorer(NOW, async (scorer) => {
-      const ticks = await scorer.nextTick();
+      const ticks = await scorer.firstTick;
       await store.waitForWal();
       const expected = predictions.map((p) => expectedOutcome(p, stored, NOW)).filter((o) => o !== undefined);
       // Predictions after NOW do not exist yet as far as the scorer can tell.
@@ -210,7 +210,7 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
   it('a re-run writes no duplicates and the same values', async () => {
     const before = await readAll();
     await withScorer(NOW, async (scorer) => {
-      const ticks = await scorer.nextTick();
+      const ticks = await scorer.firstTick;
       expect(ticks[0]!.written).toBe(0);
       // A forced re-score of everything (as after the outcome table's rows were not visible yet).
       const forced: TickContext = {
@@ -235,9 +235,10 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
 
   it('gives up on windows that stay incomplete, and reports each once in pipeline_events', async () => {
     await withScorer(LATER, async (scorer) => {
-      const [tick] = await scorer.nextTick();
+      const [tick] = await scorer.firstTick;
+      const next = scorer.nextTick();
       await scorer.tickNow();
-      const [second] = await scorer.nextTick();
+      const [second] = await next;
       const missed = predictions.filter((p) => {
         const { settledAt } = settleWindow(p.ts, params);
         return settledAt + GIVE_UP <= LATER && expectedOutcome(p, stored, LATER) === undefined;
@@ -267,6 +268,71 @@ describe.skipIf(!hasSharedKlines())('scorer against QuestDB and Redis', () => {
       // Still no row for them: an outcome is never made up.
       const rows = await readAll();
       for (const p of missed) expect(rows.some((r) => r.ts === p.ts)).toBe(false);
+    });
+  });
+  it('falling behind: a backlog beyond SCORE_BATCH_MAX shows in /metrics and in pipeline_events', async () => {
+    const behind: ScorerConfig = {
+      ...config,
+      tables: { ...config.tables, outcomes: `${outcomesTable}_b` },
+      queueName: `${queueName}-b`,
+      batchMax: 5,
+    };
+    const scorer = await startScorer(behind, log, { now: () => NOW });
+    const other = await OutcomeStore.open(questDbConfigFromEnv(), db, behind.tables.outcomes);
+    try {
+      // The start-up tick may have run before the predictions were back: tick until one scores.
+      let tick: SymbolTick[];
+      do {
+        const next = scorer.nextTick();
+        await scorer.tickNow();
+        tick = await next;
+      } while (tick[0]!.written === 0);
+      // Settled by NOW (whether or not their window is complete): the oldest 5 are taken.
+      const due = predictions.filter((p) => settleWindow(p.ts, params).settledAt <= NOW).length;
+      expect(tick[0]).toMatchObject({ written: 5, backlog: due - 5 });
+      expect(tick[0]!.lagMs).toBeGreaterThan(0);
+      const text = await (await fetch(`http://127.0.0.1:${scorer.opsPort}/metrics`)).text();
+      expect(text).toContain(`scorer_predictions_pending{symbol="${SYMBOL}",state="backlog"} ${due - 5}`);
+      await db.waitForWal();
+      const events = await db.query<{ kind: string; count: number; symbol: string }>(
+        `SELECT kind, count, symbol FROM ${tables.events} WHERE kind = 'backlog'`,
+      );
+      expect(events).toContainEqual({ kind: 'backlog', count: due - 5, symbol: SYMBOL });
+    } finally {
+      await scorer.close();
+      const queue = new Queue(behind.queueName, { connection: { url: config.redisUrl } });
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await other.drop();
+      await other.close();
+    }
+  });
+
+  it('a failing tick shows in /metrics and in pipeline_events, and the scorer carries on', async () => {
+    await withScorer(NOW, async (scorer) => {
+      await scorer.firstTick;
+      // The predictions table vanishes: every read of it fails.
+      await db.query(`DROP TABLE ${tables.predictions}`);
+      await scorer.tickNow();
+      const metrics = () => fetch(`http://127.0.0.1:${scorer.opsPort}/metrics`).then((r) => r.text());
+      let text = '';
+      for (let i = 0; i < 200 && !text.includes('scorer_ticks_total{outcome="failed"} 1'); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = await metrics();
+      }
+      expect(text).toContain('scorer_ticks_total{outcome="failed"} 1');
+      let failed: { service: string; kind: string; detail: string }[] = [];
+      for (let i = 0; i < 200 && failed.length === 0; i++) {
+        await db.waitForWal().catch(() => {});
+        failed = await db.query(
+          `SELECT service, kind, detail FROM ${tables.events} WHERE kind = 'job_failed'`,
+        );
+        if (failed.length === 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject({ service: 'scorer', kind: 'job_failed' });
+      expect(failed[0]!.detail).toMatch(/scoring tick failed: .*does not exist/);
+      expect((await fetch(`http://127.0.0.1:${scorer.opsPort}/healthz`)).status).toBe(200);
     });
   });
 });

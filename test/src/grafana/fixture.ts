@@ -105,8 +105,8 @@ function events(): PipelineEvent[] {
     gap_filled: ['collector', 'backfill'],
     rejected: ['collector'],
     reconnect: ['collector'],
-    missed_job: ['predictor'],
-    job_failed: ['predictor'],
+    missed_job: ['predictor', 'scorer'],
+    job_failed: ['predictor', 'scorer'],
   };
   const symbols = ['BTCUSDT', 'ETHUSDT', undefined, UNLISTED_SYMBOL, 'BTCUSDT'];
   const out: PipelineEvent[] = [];
