@@ -81,7 +81,12 @@ export async function walkForwardPredictions(
       recent[interval] = series.slice(Math.max(0, end - warmup[interval] - 1), end) as Candle[];
     }
     try {
-      batch.push({ index, request: { asOf, inputs: inputsAsOf(recent, 'official', asOf, warmup) } });
+      // Every request of a call comes from this one history, so they may share the decision layer's
+      // earlier windows (the official windows of earlier instants).
+      batch.push({
+        index,
+        request: { asOf, inputs: inputsAsOf(recent, 'official', asOf, warmup), series: 'history' },
+      });
     } catch (error) {
       out[index] = { ok: false, reason: (error as Error).message };
     }

@@ -17,6 +17,12 @@ import {
 export interface PredictionRequest {
   asOf: number;
   inputs: PredictionInputs;
+  /**
+   * The candle series the inputs come from (e.g. the symbol). Requests of one series in one call share
+   * the official windows they have in common; the series must identify the candles, never reuse it
+   * for different candles within a call.
+   */
+  series?: string;
 }
 
 export type PredictionOutcome = { ok: true; prediction: RegimePrediction } | { ok: false; error: Error };
@@ -63,27 +69,52 @@ function historyAsOf(history: CandleSeries, asOf: number): CandleSeries {
 }
 
 /**
- * The windows of one request, oldest first, the newest at T. T's window is built from the request's
- * own warm-up slice (plus its live candles); an earlier one that cannot be built (a gap, the start of
- * the data) drops it and everything older, so the decision reads the newest contiguous windows.
+ * Windows built during one call, so a window several requests read (the decision layer's earlier
+ * windows are the official windows of earlier instants) is built and answered once. Keyed by the
+ * request's `series` and the instant; requests without a series share nothing.
  */
-function requestWindows(model: RegimeModel, request: PredictionRequest): FeatureWindow[] {
-  const { asOf, inputs } = request;
-  const instants = decisionInstants(model, asOf);
-  const newest = featureWindow(
-    historyAsOf(inputs.history, asOf),
-    asOf,
-    inputs.live ? { live: inputs.live } : {},
-  );
-  const earlier: FeatureWindow[] = [];
-  for (let k = instants.length - 2; k >= 0; k--) {
+class WindowPool {
+  readonly windows: FeatureWindow[] = [];
+  private readonly built = new Map<string, number | Error>();
+
+  /** Index of the window in `windows`, or the error that prevented building it. */
+  get(key: string | undefined, build: () => FeatureWindow): number | Error {
+    const known = key === undefined ? undefined : this.built.get(key);
+    if (known !== undefined) return known;
+    let result: number | Error;
     try {
-      earlier.unshift(featureWindow(historyAsOf(inputs.history, instants[k]!), instants[k]!));
-    } catch {
-      break;
+      result = this.windows.push(build()) - 1;
+    } catch (error) {
+      result = error as Error;
     }
+    if (key !== undefined) this.built.set(key, result);
+    return result;
   }
-  return [...earlier, newest];
+}
+
+/**
+ * The windows of one request as indexes into the pool, oldest first, the newest at T. T's window is
+ * built from the request's own warm-up slice (plus its live candles); an earlier one that cannot be
+ * built (a gap, the start of the data) drops it and everything older, so the decision reads the
+ * newest contiguous windows. Throws when T's own window cannot be built.
+ */
+function requestWindows(model: RegimeModel, request: PredictionRequest, pool: WindowPool): number[] {
+  const { asOf, inputs, series } = request;
+  const instants = decisionInstants(model, asOf);
+  const officialKey = (t: number) => (series === undefined ? undefined : `${series}@${t}`);
+  // A live window includes candles still in progress: it is never shared.
+  const newest = pool.get(inputs.live ? undefined : officialKey(asOf), () =>
+    featureWindow(historyAsOf(inputs.history, asOf), asOf, inputs.live ? { live: inputs.live } : {}),
+  );
+  if (newest instanceof Error) throw newest;
+  const out = [newest];
+  for (let k = instants.length - 2; k >= 0; k--) {
+    const t = instants[k]!;
+    const earlier = pool.get(officialKey(t), () => featureWindow(historyAsOf(inputs.history, t), t));
+    if (earlier instanceof Error) break;
+    out.unshift(earlier);
+  }
+  return out;
 }
 
 /**
@@ -98,22 +129,20 @@ export async function predictRegimes(
   requests: readonly PredictionRequest[],
 ): Promise<PredictionOutcome[]> {
   const outcomes: PredictionOutcome[] = new Array(requests.length);
-  const windows: FeatureWindow[] = [];
-  /** Per built request: its position and how many windows it has in `windows`. */
-  const built: { position: number; from: number; count: number }[] = [];
+  const pool = new WindowPool();
+  /** Per built request: its position and its windows' indexes in the pool. */
+  const built: { position: number; windows: number[] }[] = [];
   for (let i = 0; i < requests.length; i++) {
     try {
-      const own = requestWindows(model, requests[i]!);
-      built.push({ position: i, from: windows.length, count: own.length });
-      windows.push(...own);
+      built.push({ position: i, windows: requestWindows(model, requests[i]!, pool) });
     } catch (error) {
       outcomes[i] = { ok: false, error: error as Error };
     }
   }
-  if (windows.length === 0) return outcomes;
-  const answers = await answerAll(model, windows);
-  for (const { position, from, count } of built) {
-    const own = answers.slice(from, from + count);
+  if (pool.windows.length === 0) return outcomes;
+  const answers = await answerAll(model, pool.windows);
+  for (const { position, windows } of built) {
+    const own = windows.map((k) => answers[k]!);
     const newest = own[own.length - 1]!;
     // A refused earlier window cuts the rows there, as a missing one does; a refused T fails the request.
     const lastRefused = own.findLastIndex((a) => a instanceof Error);
