@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { configSchema as backfillSchema } from '../apps/backfill/src/config.ts';
 import { configSchema as collectorSchema } from '../apps/collector/src/config.ts';
 import { configSchema as predictorSchema } from '../apps/predictor/src/config.ts';
+import { configSchema as scorerSchema } from '../apps/scorer/src/config.ts';
 import { execForm, isDockerIgnored, parseDockerfile } from './src/compose/docker.ts';
 import {
   type Env,
@@ -68,6 +69,7 @@ const APPS: Record<string, { schema: z.ZodObject; script: string }> = {
   backfill: { schema: backfillSchema, script: 'backfill' },
   collector: { schema: collectorSchema, script: 'collector' },
   predictor: { schema: predictorSchema, script: 'predictor' },
+  scorer: { schema: scorerSchema, script: 'scorer' },
 };
 /** Read by createLogger in @regime/service rather than by the apps' schemas. */
 const LOGGER_VARIABLES = ['LOG_LEVEL', 'LOG_PRETTY'];

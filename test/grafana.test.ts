@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import {
   BacktestEquityTable,
+  OutcomeStore,
   QuestDb,
   questDbConfigFromEnv,
+  REGIME_IDS,
   type TableNames,
   uniqueTableNames,
 } from '@regime/questdb';
@@ -72,7 +74,18 @@ const TABLE_COLUMNS: Record<string, string[]> = {
   'Official regime changes': ['time', 'symbol', 'from_regime', 'to_regime', 'confidence'],
   'Events in the range by service and kind': ['service', 'kind', 'events', 'items', 'last_seen'],
   'Latest pipeline events': ['time', 'service', 'kind', 'symbol', 'interval', 'count', 'detail'],
+  '$symbol · confusion matrix': ['realised', ...REGIME_IDS, 'total'],
+  '$symbol · detection delay': ['realised_switches', 'detected', 'median_delay_min'],
+  '$symbol · predictions without an outcome': [
+    'waiting_to_settle',
+    'settled_without_outcome',
+    'oldest_without_outcome',
+  ],
 };
+
+const MODEL_HEALTH = 'regime-model-health';
+/** Values a crafted URL (var-symbol=...) could try; the Model health queries must stay harmless. */
+const HOSTILE_SYMBOLS = ["O'X", "x') OR 1=1 --", "\\' OR symbol = 'BTCUSDT' --", "BTCUSDT' OR '1'='1"];
 
 const MAIN_RANGE: TimeRange = { from: Date.UTC(2025, 8, 1, 6), to: Date.UTC(2025, 8, 2, 18, 30, 0, 250) };
 const SCENARIOS: { name: string; range: TimeRange }[] = [
@@ -107,7 +120,7 @@ describe('dashboards and provisioning (static)', () => {
 
   it('every panel and variable queries that datasource with raw SQL naming a default table', () => {
     const problems: string[] = [];
-    const tables = /\b(klines|regime_predictions|pipeline_events|backtest_equity)\b/;
+    const tables = /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes)\b/;
     for (const { dashboard, panel } of allPanels()) {
       const where = `${dashboard.title} / ${panel.title}`;
       if (panel.datasource?.uid !== datasource.uid || panel.datasource?.type !== datasource.type) {
@@ -155,6 +168,28 @@ describe('dashboards and provisioning (static)', () => {
       const minInterval = panel.interval ?? datasource.jsonData.timeInterval;
       expect(minInterval, panel.title).toBeDefined();
       expect(intervalToMs(minInterval!), panel.title).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
+  it('Model health takes only symbol-shaped variable values, and quotes them the way QuestDB reads', () => {
+    const health = dashboards.find((d) => d.dashboard.uid === MODEL_HEALTH)!.dashboard;
+    for (const v of health.templating.list) {
+      expect(v.allowCustomValue, v.name).toBe(false);
+      const match = /^\/(.*)\/$/.exec(v.regex ?? '');
+      expect(match, `${v.name} regex`).not.toBeNull();
+      const regex = new RegExp(match![1]!);
+      expect(regex.test('BTCUSDT')).toBe(true);
+      for (const hostile of HOSTILE_SYMBOLS) expect(regex.test(hostile), hostile).toBe(false);
+    }
+    for (const { panel } of placedPanels(health)) {
+      for (const t of panel.targets ?? []) {
+        // ${symbol:sqlstring} doubles a quote inside a value ('O''X'); QuestDB ignores backslash
+        // escapes, so singlequote's 'O\'X' (and the default for a single value) would end the literal.
+        const uses = t.rawSql!.match(/\$\{?\w+(:\w+)?\}?|\[\[\w+(:\w+)?\]\]/g) ?? [];
+        const variables = uses.filter((u) => !u.startsWith('$__'));
+        expect(variables.length, panel.title).toBeGreaterThan(0);
+        for (const u of variables) expect(u, panel.title).toBe('$' + '{symbol:sqlstring}');
+      }
     }
   });
 
@@ -233,15 +268,16 @@ function equityTable(tables: TableNames): string {
   return tables.klines.replace(/^klines_/, 'backtest_equity_');
 }
 
-function withTables(sql: string, tables: TableNames): string {
+function withTables(sql: string, tables: TableNames & { outcomes: string }): string {
   const names: Record<string, string> = {
     klines: tables.klines,
     regime_predictions: tables.predictions,
     pipeline_events: tables.events,
     backtest_equity: equityTable(tables),
+    regime_outcomes: tables.outcomes,
   };
   return sql.replace(
-    /\b(klines|regime_predictions|pipeline_events|backtest_equity)\b/g,
+    /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes)\b/g,
     (name) => names[name]!,
   );
 }
@@ -256,9 +292,11 @@ if (!hasSharedKlines()) {
 }
 
 describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
-  const tables = uniqueTableNames('graf');
+  const base = uniqueTableNames('graf');
+  const tables = { ...base, outcomes: `regime_outcomes_${base.klines.slice('klines_'.length)}` };
   let db: QuestDb;
   let equity: BacktestEquityTable;
+  let outcomes: OutcomeStore;
   let client: pg.Client;
   let fixture: Fixture;
   let symbolOptions: string[] = [];
@@ -272,10 +310,14 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await db.writeKlines(fixture.klines);
     await db.writePredictions(fixture.predictions);
     await db.writeEvents(fixture.events);
+    outcomes = await OutcomeStore.open(config, db, tables.outcomes);
+    await outcomes.ensureSchema();
+    await outcomes.write(fixture.outcomes);
     await db.waitForWal();
     equity = await BacktestEquityTable.connect(config, equityTable(tables));
     await equity.write(fixture.equity);
     await equity.waitForWal();
+    await outcomes.waitForWal();
     // Grafana reads as QuestDB's read-only user; GRAFANA_READER_PG_URL runs the dashboards as one.
     client = new pg.Client({ connectionString: process.env.GRAFANA_READER_PG_URL ?? config.pgUrl });
     await client.connect();
@@ -293,6 +335,8 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
 
   afterAll(async () => {
     await client?.end();
+    await outcomes?.drop();
+    await outcomes?.close();
     await db?.dropTables();
     await db?.close();
     await equity?.drop();
@@ -300,10 +344,11 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
   });
 
   /** Expands and runs every query of every dashboard for one range and one selection. */
-  async function runAll(range: TimeRange, current: string[]) {
+  async function runAll(range: TimeRange, current: string[], only?: string) {
     const results: { where: string; panel: Panel; format?: string; frame: Frame }[] = [];
     const problems: string[] = [];
     for (const { dashboard } of dashboards) {
+      if (only && dashboard.uid !== only) continue;
       const variables: VariableState[] = dashboard.templating.list.map((v) =>
         v.name === RUN_VARIABLE
           ? { name: v.name, multi: false, includeAll: false, options: runOptions, current: [runOptions[0]!] }
@@ -386,6 +431,190 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
       });
     }
   }
+
+  describe('Model health values over the main range, all symbols', () => {
+    const range = MAIN_RANGE;
+    const inRange = (ts: number) => ts >= range.from && ts <= range.to;
+    const FIVE_MIN = 300_000;
+    let results: { where: string; frame: Frame }[];
+
+    beforeAll(async () => {
+      const run = await runAll(range, ['$__all'], MODEL_HEALTH);
+      expect(run.problems).toEqual([]);
+      results = run.results;
+    });
+
+    const frameOf = (title: string, symbol: string, refId = 'A') => {
+      const found = results.find(
+        (r) => r.where === `Model health / $symbol · ${title} [${symbol}] / ${refId}`,
+      );
+      if (!found) throw new Error(`no result for ${title} [${symbol}]`);
+      return found.frame;
+    };
+    const outcomesOf = (symbol: string) =>
+      fixture.outcomes.filter((o) => o.symbol === symbol && inRange(o.ts)).sort((a, b) => a.ts - b.ts);
+
+    /** Changes between consecutive (5 minutes apart) rows, per UTC day of the later row. */
+    const switchesPerDay = (rows: { ts: number; regime: string }[]) => {
+      const days = new Map<number, number>();
+      for (let i = 0; i < rows.length; i++) {
+        const day = Math.floor(rows[i]!.ts / 86_400_000) * 86_400_000;
+        const switched =
+          i > 0 && rows[i]!.regime !== rows[i - 1]!.regime && rows[i]!.ts - rows[i - 1]!.ts === FIVE_MIN;
+        days.set(day, (days.get(day) ?? 0) + (switched ? 1 : 0));
+      }
+      return days;
+    };
+
+    for (const symbol of FIXTURE_SYMBOLS) {
+      it(`${symbol}: the confusion matrix counts every scored prediction in the range`, () => {
+        const expected = new Map<string, number[]>();
+        for (const o of outcomesOf(symbol)) {
+          const row = expected.get(o.realised) ?? new Array<number>(REGIME_IDS.length + 1).fill(0);
+          row[REGIME_IDS.indexOf(o.predicted)]!++;
+          row[REGIME_IDS.length]!++;
+          expected.set(o.realised, row);
+        }
+        const got = new Map(
+          frameOf('confusion matrix', symbol).rows.map((r) => [r[0]!, r.slice(1).map(Number)]),
+        );
+        expect(got).toEqual(expected);
+      });
+
+      it(`${symbol}: reliability buckets hold the mean probability of the predicted regime and its hit rate`, () => {
+        const buckets = new Map<number, { n: number; conf: number; hits: number }>();
+        for (const o of outcomesOf(symbol)) {
+          const conf = o.probabilities[o.predicted];
+          const bucket = Math.min(Math.floor(conf * 10), 9) / 10;
+          const b = buckets.get(bucket) ?? { n: 0, conf: 0, hits: 0 };
+          buckets.set(bucket, { n: b.n + 1, conf: b.conf + conf, hits: b.hits + (o.correct ? 1 : 0) });
+        }
+        const rows = records(frameOf('reliability (confidence vs hit rate)', symbol));
+        expect(rows.map((r) => Number(r.bucket))).toEqual([...buckets.keys()].sort((a, b) => a - b));
+        for (const r of rows) {
+          const b = buckets.get(Number(r.bucket))!;
+          expect(Number(r.outcomes)).toBe(b.n);
+          expect(Number(r.mean_confidence)).toBeCloseTo(b.conf / b.n, 9);
+          expect(Number(r.hit_rate)).toBeCloseTo(b.hits / b.n, 9);
+        }
+      });
+
+      it(`${symbol}: switches per day of the written and of the realised regime`, () => {
+        const written = fixture.predictions
+          .filter((p) => p.symbol === symbol && p.mode === 'official' && inRange(p.ts))
+          .sort((a, b) => a.ts - b.ts);
+        const realised = outcomesOf(symbol).map((o) => ({ ts: o.ts, regime: o.realised }));
+        for (const [refId, rows] of [
+          ['A', written],
+          ['B', realised],
+        ] as const) {
+          const got = new Map(
+            frameOf('regime switches per day', symbol, refId).rows.map((r) => [
+              parseTimestamp(r[0]!),
+              Number(r[1]),
+            ]),
+          );
+          expect(got).toEqual(switchesPerDay(rows));
+        }
+      });
+
+      it(`${symbol}: detection delay follows each realised switch to the first instant predicting it`, () => {
+        const rows = outcomesOf(symbol);
+        const delays: number[] = [];
+        let switches = 0;
+        for (let i = 1; i < rows.length; i++) {
+          const consecutive = (k: number) => rows[k]!.ts - rows[k - 1]!.ts === FIVE_MIN;
+          if (!consecutive(i) || rows[i]!.realised === rows[i - 1]!.realised) continue;
+          switches++;
+          let delay = Number.POSITIVE_INFINITY;
+          for (
+            let j = i;
+            j < rows.length && rows[j]!.realised === rows[i]!.realised && (j === i || consecutive(j));
+            j++
+          ) {
+            if (rows[j]!.predicted === rows[j]!.realised) {
+              delay = (rows[j]!.ts - rows[i]!.ts) / 60_000;
+              break;
+            }
+          }
+          delays.push(delay);
+        }
+        delays.sort((a, b) => a - b);
+        const detected = delays.filter(Number.isFinite).length;
+        const [got] = records(frameOf('detection delay', symbol));
+        expect(switches).toBeGreaterThan(10);
+        expect(Number(got!.realised_switches)).toBe(switches);
+        expect(Number(got!.detected)).toBe(detected);
+        expect(detected * 2).toBeGreaterThan(switches);
+        // approx_percentile gives one of the middle values (5 significant digits), not their mean.
+        const low = delays[Math.floor((switches - 1) / 2)]!;
+        const high = delays[Math.floor(switches / 2)]!;
+        const median = Number(got!.median_delay_min);
+        expect(median).toBeGreaterThanOrEqual(low - 1e-3 * Math.max(1, low));
+        expect(median).toBeLessThanOrEqual(high + 1e-3 * Math.max(1, high));
+      });
+
+      it(`${symbol}: predictions without an outcome are the official ones the scorer has not written`, () => {
+        const scored = new Set(outcomesOf(symbol).map((o) => o.ts));
+        const without = fixture.predictions.filter(
+          (p) => p.symbol === symbol && p.mode === 'official' && inRange(p.ts) && !scored.has(p.ts),
+        );
+        const [got] = records(frameOf('predictions without an outcome', symbol));
+        expect(without.length).toBeGreaterThan(10);
+        // The fixture is in 2025: all of it settled long ago.
+        expect(Number(got!.waiting_to_settle)).toBe(0);
+        expect(Number(got!.settled_without_outcome)).toBe(without.length);
+        expect(parseTimestamp(got!.oldest_without_outcome!)).toBe(Math.min(...without.map((p) => p.ts)));
+      });
+
+      it(`${symbol}: rolling accuracy and macro-F1 are those of the 7 days up to the last outcome of each hour`, () => {
+        const all = fixture.outcomes.filter((o) => o.symbol === symbol).sort((a, b) => a.ts - b.ts);
+        const rows = records(frameOf('rolling 7-day accuracy and macro-F1', symbol));
+        const hours = new Set(outcomesOf(symbol).map((o) => Math.floor(o.ts / 3_600_000) * 3_600_000));
+        expect(rows.map((r) => parseTimestamp(r.time!))).toEqual([...hours].sort((a, b) => a - b));
+        for (const r of rows) {
+          const hour = parseTimestamp(r.time!);
+          const last = outcomesOf(symbol)
+            .filter((o) => o.ts < hour + 3_600_000)
+            .at(-1)!.ts;
+          const window = all.filter(
+            (o) => o.ts <= last && o.ts >= last - 7 * 86_400_000 && o.ts >= range.from - 7 * 86_400_000,
+          );
+          const accuracy = window.filter((o) => o.correct).length / window.length;
+          const f1 = REGIME_IDS.map((id) => {
+            const tp = window.filter((o) => o.correct && o.realised === id).length;
+            const both =
+              window.filter((o) => o.predicted === id).length +
+              window.filter((o) => o.realised === id).length;
+            return both > 0 ? (2 * tp) / both : 0;
+          });
+          expect(Number(r.accuracy_7d), r.time!).toBeCloseTo(accuracy, 9);
+          expect(Number(r.macro_f1_7d), r.time!).toBeCloseTo(f1.reduce((a, b) => a + b, 0) / 6, 9);
+        }
+      });
+    }
+
+    it('hostile variable values run harmlessly: no error, no other symbol’s data', async () => {
+      const hostile = await runAll(range, ['BTCUSDT', ...HOSTILE_SYMBOLS], MODEL_HEALTH);
+      expect(hostile.problems).toEqual([]);
+      for (const r of hostile.results) {
+        const value = /\[(.*)\] \/ [A-Z]$/.exec(r.where)![1]!;
+        if (value === 'BTCUSDT') {
+          expect(r.frame, r.where).toEqual(results.find((n) => n.where === r.where)!.frame);
+          continue;
+        }
+        // No row, or one row of zeros and nulls (an aggregate over nothing).
+        const cells = r.frame.rows.flat();
+        expect(
+          cells.every((c) => c === null || Number(c) === 0),
+          `${r.where}: ${JSON.stringify(r.frame.rows)}`,
+        ).toBe(true);
+      }
+      expect(hostile.results.length).toBe(
+        (results.length / FIXTURE_SYMBOLS.length) * (1 + HOSTILE_SYMBOLS.length),
+      );
+    });
+  });
 
   describe('values over the main range, all symbols', () => {
     let frames: Map<string, Frame>;

@@ -64,8 +64,14 @@ class OwnRedis {
   }
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    this.process = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
+    const child = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
+    this.process = child;
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
+    // Until it answers or dies: a loaded machine may take a while to start it.
+    while (!exited) {
       const client = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
       client.on('error', () => {});
       const ok = await client.connect().then(
@@ -90,12 +96,15 @@ class OwnRedis {
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `probe` until it returns a value. No deadline of its own: under load everything here runs
+ * slower (the machine is shared with the rest of `npm test`), and the only question is whether the
+ * condition is reached, so the one time limit is the test's timeout (generous, for a hung run).
+ */
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
 }
@@ -209,10 +218,8 @@ describe.skipIf(!hasSharedKlines())(
       // Both predictors work; then one dies abruptly and Redis loses everything.
       const t0 = Date.now();
       const started = replay.now();
-      await waitFor(
-        'official rows of two instants',
-        async () => ((await officialRowsSince(started)) >= 2 * SYMBOLS.length ? true : undefined),
-        60_000,
+      await waitFor(async () =>
+        (await officialRowsSince(started)) >= 2 * SYMBOLS.length ? true : undefined,
       );
       console.log(`[predictor-test] running: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await predictors[0]!.abort();
@@ -220,10 +227,8 @@ describe.skipIf(!hasSharedKlines())(
       await redis.start();
       // The survivor alone must reconnect, put the schedulers back into the empty Redis and go on.
       const restartedAt = replay.now();
-      await waitFor(
-        'official rows from the surviving predictor',
-        async () => ((await officialRowsSince(restartedAt)) >= SYMBOLS.length ? true : undefined),
-        60_000,
+      await waitFor(async () =>
+        (await officialRowsSince(restartedAt)) >= SYMBOLS.length ? true : undefined,
       );
       console.log(`[predictor-test] survivor resumed: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const metrics = await (await fetch(`http://127.0.0.1:${predictors[1]!.opsPort}/metrics`)).text();
@@ -233,7 +238,7 @@ describe.skipIf(!hasSharedKlines())(
       expect(health.status).toBe(200);
       await startOne();
       const runUntil = replay.now() + RUN_AFTER_RESTART;
-      await waitFor('the end of the run', async () => (replay.now() >= runUntil ? true : undefined), 60_000);
+      await waitFor(async () => (replay.now() >= runUntil ? true : undefined));
 
       const lastOfficial = Math.floor((runUntil - 3 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE;
       const lastLive = Math.floor((runUntil - 2 * MINUTE) / MINUTE) * MINUTE;
@@ -259,11 +264,9 @@ describe.skipIf(!hasSharedKlines())(
               rows.some((r) => r.symbol === symbol && r.mode === 'live' && r.ts === t),
             ),
         );
-      await waitFor(
-        'every row of the run',
-        async () => (complete(await grouped()) ? true : undefined),
-        30_000,
-      ).catch(() => {});
+      // Every expected row, however long the loaded machine takes; the assertions below then show
+      // any row written twice.
+      await waitFor(async () => (complete(await grouped()) ? true : undefined));
 
       const rows = await grouped();
       for (const r of rows) expect(r.n, `${r.mode} ${r.symbol} ${new Date(r.ts).toISOString()}`).toBe(1);
@@ -279,7 +282,7 @@ describe.skipIf(!hasSharedKlines())(
         `SELECT kind, detail FROM ${tables.events}`,
       );
       expect(events).toEqual([]);
-    }, 150_000);
+    }, 300_000);
 
     it('each official row equals an offline recomputation from the source files', async () => {
       const model = await loadRegimeModel(modelDir);

@@ -1,12 +1,18 @@
 import type { Candle, Interval, Kline } from '@regime/candles';
 import type { PipelineEvent } from '@regime/questdb';
 import { candleCount, closedRange, missingRanges, type OpenTimeRange } from './plan.ts';
-import { type Gap, RangeScanner, type RejectedCandle } from './scan.ts';
+import { type Gap, RangeScanner, type RejectedCandle, type RejectedRow } from './scan.ts';
+
+/** One page from the source: sound closed candles, and the rows it refused (skipped, reported). */
+export interface SourcePage {
+  candles: Candle[];
+  rejected: RejectedRow[];
+}
 
 /** What the backfill needs from the exchange (implemented by BinanceRest). */
 export interface KlineSource {
-  /** Closed candles with open time in [from, to), page by page. */
-  klinesBetween(symbol: string, interval: Interval, from: number, to: number): AsyncIterable<Candle[]>;
+  /** Closed candles with open time in [from, to), page by page, with the rows refused on the way. */
+  klinePagesBetween(symbol: string, interval: Interval, from: number, to: number): AsyncIterable<SourcePage>;
   serverTime(): Promise<number>;
 }
 
@@ -38,6 +44,25 @@ export interface BackfillOptions {
   batchSize?: number;
   /** `service` of the pipeline_events rows written (the collector reuses this core for its gap fills). */
   service?: string;
+  /**
+   * A period starting at or after the exchange's clock is an error (PeriodAfterClockError) rather
+   * than a run with nothing to load: set by the CLI, where such a period is a mistake in the dates.
+   * The collector leaves it off: "everything after the newest candle" may legitimately be empty.
+   */
+  refusePeriodAfterClock?: boolean;
+}
+
+/** The asked period has not begun on the exchange's clock. */
+export class PeriodAfterClockError extends Error {
+  constructor(
+    readonly from: number,
+    readonly exchangeNow: number,
+  ) {
+    super(
+      `the period starts at ${iso(from)}, after the exchange clock (${iso(exchangeNow)}): no candle of it exists yet`,
+    );
+    this.name = 'PeriodAfterClockError';
+  }
 }
 
 export interface BackfillDeps {
@@ -82,6 +107,7 @@ export async function runBackfill(options: BackfillOptions, deps: BackfillDeps):
   const now = await deps.source.serverTime();
   const to = Math.min(options.to ?? now, now);
   const from = options.from ?? now - (options.defaultDays ?? 45) * DAY_MS;
+  if (options.refusePeriodAfterClock && from >= now) throw new PeriodAfterClockError(from, now);
   const jobs = options.symbols.flatMap((symbol) =>
     options.intervals.map((interval) => ({ symbol, interval })),
   );
@@ -146,8 +172,8 @@ async function backfillSeries(
     let done = 0;
     for (const missing of summary.fetched) {
       const scanner = new RangeScanner(interval, missing);
-      for await (const page of deps.source.klinesBetween(symbol, interval, missing.from, missing.to)) {
-        const result = scanner.accept(page);
+      for await (const page of deps.source.klinePagesBetween(symbol, interval, missing.from, missing.to)) {
+        const result = scanner.accept(page.candles, page.rejected);
         summary.duplicates += result.duplicates;
         summary.rejected.push(...result.rejected);
         for (const candle of result.accepted) buffer.push({ ...candle, symbol, interval });
@@ -193,7 +219,11 @@ export function eventsOf(summary: SeriesSummary, service: string, clock: () => n
       ts: clock(),
       kind: 'rejected',
       count: summary.rejected.length,
-      detail: `invalid candles from the exchange, first at ${iso(first.openTime)}: ${first.problem} (${first.detail})`,
+      detail:
+        `invalid candles from the exchange skipped, first ${first.openTime === undefined ? '(open time unreadable)' : `at ${iso(first.openTime)}`}: ${first.problem} (${first.detail})`.slice(
+          0,
+          2000,
+        ),
     });
   }
   return events;

@@ -1,6 +1,6 @@
 import { BinanceRest } from '@regime/binance';
 import { QuestDb } from '@regime/questdb';
-import { createLogger, loadConfig } from '@regime/service';
+import { createLogger, loadConfig, redactText } from '@regime/service';
 import { runBackfill } from './backfill.ts';
 import { backfillCommand, resolveRun } from './cli.ts';
 import { configSchema } from './config.ts';
@@ -18,11 +18,14 @@ async function main(): Promise<boolean> {
   const progress = process.stdout.isTTY ? barProgress() : lineProgress();
   try {
     await db.ensureSchema();
-    const summary = await runBackfill(run, {
-      source: new BinanceRest({ baseUrl: run.restUrl, logger }),
-      store: questdbStore(db),
-      progress,
-    });
+    const summary = await runBackfill(
+      { ...run, refusePeriodAfterClock: true },
+      {
+        source: new BinanceRest({ baseUrl: run.restUrl, logger }),
+        store: questdbStore(db),
+        progress,
+      },
+    );
     progress.stop();
     console.log(formatSummary(summary));
     return summary.ok;
@@ -37,7 +40,7 @@ main().then(
     process.exitCode = ok ? 0 : 1;
   },
   (error: Error) => {
-    console.error(`backfill failed: ${error.message}`);
+    console.error(redactText(`backfill failed: ${error.message}`));
     process.exitCode = 1;
   },
 );

@@ -9,10 +9,14 @@ export interface Gap {
 }
 
 export interface RejectedCandle {
-  openTime: number;
+  /** Undefined when the source could not even read the row's open time. */
+  openTime?: number;
   problem: string;
   detail: string;
 }
+
+/** A row the source refused before it became a candle (e.g. a REST row with a "NaN" price). */
+export type RejectedRow = RejectedCandle;
 
 export interface ScanResult {
   /** Candles to write: in range, in order, first occurrence of each open time, valid. */
@@ -42,26 +46,41 @@ export class RangeScanner {
     this.next = range.from;
   }
 
-  accept(candles: readonly Candle[]): ScanResult {
+  /**
+   * One page: its sound candles and the rows the source refused. A refused row that names a slot
+   * of the range takes that slot (it is reported as rejected, not as a gap in the exchange's data).
+   */
+  accept(candles: readonly Candle[], refused: readonly RejectedRow[] = []): ScanResult {
     const result: ScanResult = { accepted: [], duplicates: 0, outOfRange: 0, rejected: [] };
-    for (const candle of candles) {
-      if (candle.openTime < this.range.from || candle.openTime >= this.range.to) {
+    type Item = { candle: Candle; row?: undefined } | { row: RejectedRow; candle?: undefined };
+    const items: Item[] = candles.map((candle) => ({ candle }));
+    for (const row of refused) {
+      if (row.openTime === undefined) result.rejected.push(row);
+      else items.push({ row });
+    }
+    // By slot, stable: the source's order is kept within a slot (a misaligned row before its slot's candle).
+    const slot = (item: Item) => Math.floor((item.candle ?? item.row)!.openTime! / this.ms);
+    items.sort((a, b) => slot(a) - slot(b));
+    for (const item of items) {
+      const openTime = item.candle ? item.candle.openTime : item.row.openTime!;
+      if (openTime < this.range.from || openTime >= this.range.to) {
         result.outOfRange++;
         continue;
       }
-      if (candle.openTime < this.next) {
+      if (openTime < this.next) {
         result.duplicates++;
         continue;
       }
-      const problem = candleProblem(candle, this.interval);
+      const problem = item.candle ? candleProblem(item.candle, this.interval) : item.row;
+      const misaligned = problem?.problem === 'misaligned_open_time' || openTime % this.ms !== 0;
       // A misaligned open time names no candle slot, so it cannot close or open a gap.
-      if (problem?.problem !== 'misaligned_open_time') {
-        this.noteGap(candle.openTime);
-        this.next = candle.openTime + this.ms;
+      if (!misaligned) {
+        this.noteGap(openTime);
+        this.next = openTime + this.ms;
       }
       // An invalid candle is not a gap in the exchange's data: it is reported as rejected instead.
-      if (problem) result.rejected.push({ openTime: candle.openTime, ...problem });
-      else result.accepted.push(candle);
+      if (problem) result.rejected.push({ openTime, problem: problem.problem, detail: problem.detail });
+      else result.accepted.push(item.candle!);
     }
     return result;
   }

@@ -28,7 +28,9 @@ function seriesLines(s: SeriesSummary): string[] {
   for (const gap of s.gaps)
     lines.push(`    gap: ${iso(gap.from)} → ${iso(gap.to)} (${gap.count} candles missing)`);
   for (const r of s.rejected.slice(0, 5))
-    lines.push(`    rejected ${iso(r.openTime)}: ${r.problem} (${r.detail})`);
+    lines.push(
+      `    rejected ${r.openTime === undefined ? '(open time unreadable)' : iso(r.openTime)}: ${r.problem} (${r.detail})`,
+    );
   if (s.rejected.length > 5) lines.push(`    … and ${s.rejected.length - 5} more rejected`);
   return lines;
 }

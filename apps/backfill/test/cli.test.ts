@@ -46,6 +46,16 @@ describe('backfill CLI', () => {
     expect(() => run(['--days', '0'])).toThrow(InvalidArgumentError);
   });
 
+  it('refuses dates that do not exist instead of rolling them over (2025-02-30 is not March 2)', () => {
+    expect(() => parseInstant('2025-02-30', '--from')).toThrow(/--from "2025-02-30" has no day 30/);
+    expect(() => parseInstant('2025-02-29', '--from')).toThrow(/has no day 29 \(2025-02 has 28 days\)/);
+    expect(() => parseInstant('2025-00-10', '--from')).toThrow(/has no month 00/);
+    expect(() => parseInstant('2025-01-01T12:60', '--to')).toThrow(/has no such time of day/);
+    expect(() => parseInstant('2025-01-01T12:00+25:00', '--to')).toThrow(/has no such zone offset/);
+    expect(parseInstant('2024-02-29', '--from')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseInstant('2024-12-31T23:59:59.999Z', '--from')).toBe(Date.UTC(2024, 11, 31, 23, 59, 59, 999));
+  });
+
   it('reads a date-time without a zone as UTC', () => {
     expect(parseInstant('2024-01-01T12:30', '--from')).toBe(Date.UTC(2024, 0, 1, 12, 30));
     expect(parseInstant('2024-01-01T12:30+02:00', '--from')).toBe(Date.UTC(2024, 0, 1, 10, 30));

@@ -1,5 +1,6 @@
 import { INTERVAL_MS } from '@regime/candles';
-import { type CandleHistory, warmupCandles } from '@regime/features';
+import type { CandleHistory } from '@regime/features';
+import { historyWarmup } from '@regime/inference';
 import type { Regime } from '@regime/model';
 import type { CandleSource } from '@regime/model/candle-source';
 import { BadInputError } from './config.ts';
@@ -62,7 +63,7 @@ export interface BacktestResult {
  * look-back of the strategies (so both are warm at --from), plus a day of slack for gaps.
  */
 export function historyStart(from: number, strategies: readonly Strategy[]): number {
-  const warmup = warmupCandles();
+  const warmup = historyWarmup();
   const features = Math.max(...(['5m', '15m', '1h'] as const).map((i) => (warmup[i] + 1) * INTERVAL_MS[i]));
   const lookback = Math.max(0, ...strategies.map((s) => s.lookbackMs ?? 0));
   return from - Math.max(features, lookback) - 86_400_000;

@@ -1,9 +1,10 @@
 import { type Candle, INTERVAL_MS } from '@regime/candles';
-import { type CandleHistory, warmupCandles } from '@regime/features';
+import type { CandleHistory } from '@regime/features';
 import {
   type CandleSeries,
   FEATURE_INTERVALS,
   type FeatureInterval,
+  historyWarmup,
   inputsAsOf,
   type PredictionRequest,
   predictRegimes,
@@ -39,7 +40,7 @@ function firstAtOrAfter(series: readonly Candle[], t: number, from = 0): number 
 
 /**
  * The official prediction as of every instant, computed exactly as the predictor computes it: for
- * each instant T the newest warm-up + 1 candles of each interval opened before T (what the
+ * each instant T the newest history-warm-up + 1 candles of each interval opened before T (what the
  * predictor's candle cache hands over), then `inputsAsOf(…, 'official', T)` and `predictRegimes`,
  * many instants per model call. Only candles closed by T enter a prediction: inputsAsOf enforces it.
  */
@@ -50,7 +51,8 @@ export async function walkForwardPredictions(
   options: WalkForwardOptions = {},
 ): Promise<InstantPrediction[]> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const warmup = warmupCandles();
+  // The predictor's history: one window's warm-up plus the decision layer's earlier windows.
+  const warmup = historyWarmup();
   const out: InstantPrediction[] = new Array(instants.length);
   const cursor = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, 0])) as Record<FeatureInterval, number>;
   let batch: { index: number; request: PredictionRequest }[] = [];

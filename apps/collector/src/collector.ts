@@ -7,7 +7,7 @@ import {
   type RestClientOptions,
   UnknownSymbolError,
 } from '@regime/binance';
-import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { candleOpenAt, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
 import { CandleBook } from './book.ts';
@@ -33,14 +33,19 @@ export interface CollectorDeps {
   clock?: () => number;
   rest?: Partial<RestClientOptions>;
   /** e.g. a shorter reconnect backoff in tests. */
-  stream?: Pick<KlineStreamOptions, 'reconnect' | 'pingTimeoutMs'>;
+  stream?: Pick<
+    KlineStreamOptions,
+    'reconnect' | 'pingTimeoutMs' | 'maxStreamsPerConnection' | 'subscribeBatch' | 'subscribeIntervalMs'
+  >;
+  /** /healthz turns unhealthy when a connection has been down, or writes failing, this long (default 60 s). */
+  healthGraceMs?: number;
   writer?: WriterOptions;
   /** Pause before a failed gap fill is tried again. */
   gapFillRetryMs?: number;
 }
 
-/** Without a connection or a successful write for this long, /healthz answers 503. */
-const UNHEALTHY_AFTER_MS = 60_000;
+/** A connection down, or writes failing, for this long and /healthz answers 503. */
+const DEFAULT_HEALTH_GRACE_MS = 60_000;
 
 /**
  * The long-running collector: Binance kline streams → QuestDB, with REST gap fills on start, after
@@ -55,8 +60,6 @@ export class Collector {
   private readonly rest: BinanceRest;
   private readonly clock: () => number;
   private liveTimer: NodeJS.Timeout | undefined;
-  private connected = false;
-  private disconnectedSince: number;
   /** Where a stream's gap fill starts when no closed candle of it is known. */
   private readonly initialFrom = new Map<string, number>();
 
@@ -66,7 +69,6 @@ export class Collector {
   ) {
     const { logger } = deps;
     this.clock = deps.clock ?? Date.now;
-    this.disconnectedSince = this.clock();
     this.metrics = collectorMetrics(() => this.book.closedHeads(), this.clock);
     this.writer = new KlineWriter(this.book, deps.db, this.metrics, logger, deps.writer);
     this.rest = new BinanceRest({ baseUrl: opts.restUrl, logger, ...deps.rest });
@@ -88,15 +90,10 @@ export class Collector {
     });
     this.stream.on('kline', (k) => this.onKline(k));
     this.stream.on('rejected', (reason, raw, code) => this.onRejected(reason, raw, code));
-    this.stream.on('connected', () => {
-      this.connected = true;
-      this.metrics.connected.set(1);
-    });
-    this.stream.on('disconnected', (reason) => {
-      this.connected = false;
-      this.disconnectedSince = this.clock();
-      this.metrics.connected.set(0);
-      logger.warn({ reason }, 'stream disconnected');
+    this.stream.on('connected', () => this.updateConnectedGauge());
+    this.stream.on('disconnected', (reason, connection) => {
+      this.updateConnectedGauge();
+      logger.warn({ reason, connection }, 'stream connection lost');
     });
     this.stream.on('reconnected', (downSince, info) => this.onReconnected(downSince, info));
   }
@@ -111,12 +108,21 @@ export class Collector {
     const { db, logger } = this.deps;
     await this.refuseUnknownSymbols();
     await db.ensureSchema();
+    // The exchange's clock bounds what can be stored: a row dated after it (a poisoned candle from an
+    // older version or another writer) must not move the gap fill's start past real, missing candles.
+    const serverNow = await this.serverNowOrWall();
     // Read where each stream stands BEFORE the stream starts: a close received meanwhile must not
     // move the fill's start past candles that were missed while the collector was down.
     const starts: { symbol: string; interval: Interval; from: number | undefined }[] = [];
     for (const symbol of this.opts.symbols) {
       for (const interval of this.opts.intervals) {
-        const latest = await db.latestOpenTime(symbol, interval, { closedOnly: true });
+        const firstFuture = candleOpenAt(interval, serverNow) + INTERVAL_MS[interval];
+        await this.reportFutureRows(symbol, interval, firstFuture);
+        // Only candles closed by the exchange's clock count (open + interval ≤ now).
+        const latest = await db.latestOpenTime(symbol, interval, {
+          closedOnly: true,
+          beforeOpenTime: candleOpenAt(interval, serverNow),
+        });
         if (latest !== undefined) this.book.stored({ symbol, interval }, latest);
         starts.push({
           symbol,
@@ -128,7 +134,6 @@ export class Collector {
     this.liveTimer = setInterval(() => this.writer.flushLive(), this.opts.liveFlushMs);
     // start() resolves once connected; it keeps retrying meanwhile, so do not block start-up on it.
     this.stream.start().catch((error: Error) => logger.error({ err: error.message }, 'kline stream stopped'));
-    const serverNow = await this.serverNowOrWall();
     for (const s of starts) {
       const from = s.from ?? serverNow - this.opts.lookbackMs;
       this.initialFrom.set(`${s.symbol}@${s.interval}`, from);
@@ -138,6 +143,24 @@ export class Collector {
       { symbols: this.opts.symbols, intervals: this.opts.intervals, liveFlushMs: this.opts.liveFlushMs },
       'collector started',
     );
+  }
+
+  /** Rows of klines that open after the candle in progress on the exchange: logged, counted, recorded. */
+  private async reportFutureRows(symbol: string, interval: Interval, firstFuture: number): Promise<void> {
+    const count = await this.deps.db.countKlinesFrom(symbol, interval, firstFuture);
+    if (count === 0) return;
+    const detail = `${count} stored row(s) open at or after ${new Date(firstFuture).toISOString()}, past the exchange clock: ignored by the gap fill`;
+    this.deps.logger.error({ symbol, interval, count }, detail);
+    this.metrics.futureRows.inc({ interval }, count);
+    this.writer.event({
+      ts: this.clock(),
+      service: 'collector',
+      kind: 'future_rows',
+      symbol,
+      interval,
+      count,
+      detail,
+    });
   }
 
   /**
@@ -202,9 +225,13 @@ export class Collector {
     });
   }
 
+  private updateConnectedGauge(): void {
+    const states = this.stream.connectionStates();
+    this.metrics.connected.set(states.every((c) => c.up) ? 1 : 0);
+    this.metrics.connectionsDown.set(states.filter((c) => !c.up).length);
+  }
+
   private onReconnected(downSince: number, info: ReconnectInfo): void {
-    this.connected = true;
-    this.metrics.connected.set(1);
     this.metrics.reconnects.inc();
     const downMs = Date.now() - downSince;
     this.deps.logger.info({ downMs, streams: info.streams.length }, 'stream reconnected: gap filling');
@@ -234,14 +261,31 @@ export class Collector {
     await this.writer.flush();
   }
 
+  /**
+   * Unhealthy while any WebSocket connection has been down (closed, refused, or not subscribed) for
+   * longer than the grace period, or writes have been failing that long. Each connection is listed:
+   * with 1500 streams over two connections, one refused connection is 476 streams without data.
+   */
   health(): { ok: boolean; [detail: string]: unknown } {
-    const now = this.clock();
-    const streamOk = this.connected || now - this.disconnectedSince < UNHEALTHY_AFTER_MS;
-    const writerOk =
-      this.writer.failingSince === undefined || now - this.writer.failingSince < UNHEALTHY_AFTER_MS;
+    const now = Date.now();
+    const grace = this.deps.healthGraceMs ?? DEFAULT_HEALTH_GRACE_MS;
+    const connections = this.stream.connectionStates().map((c) => ({
+      ...c,
+      downForMs: c.downSince === undefined ? undefined : now - c.downSince,
+      downSince: c.downSince === undefined ? undefined : new Date(c.downSince).toISOString(),
+    }));
+    const down = connections.filter((c) => c.downForMs !== undefined && c.downForMs >= grace);
+    const writerOk = this.writer.failingSince === undefined || now - this.writer.failingSince < grace;
+    const reasons = [
+      ...down.map((c) => `connection ${c.id} (${c.streams} streams) down for ${c.downForMs} ms: ${c.reason}`),
+      ...(writerOk
+        ? []
+        : [`QuestDB writes failing since ${new Date(this.writer.failingSince!).toISOString()}`]),
+    ];
     return {
-      ok: streamOk && writerOk,
-      connected: this.connected,
+      ok: reasons.length === 0,
+      ...(reasons.length > 0 ? { reasons } : {}),
+      connections,
       pendingClosedCandles: this.writer.pendingClosed,
       lastWriteError: this.writer.failingSince === undefined ? undefined : this.writer.lastError,
     };

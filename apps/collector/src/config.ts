@@ -1,5 +1,5 @@
 import { type Interval, parseInterval, parseSymbol } from '@regime/candles';
-import { parsedList, port, url } from '@regime/service';
+import { bindHost, parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -16,6 +16,8 @@ export const configSchema = z.object({
   LIVE_FLUSH_MS: positiveInt(2000),
   /** /healthz and /metrics. */
   METRICS_PORT: port(9464),
+  /** Address of /healthz and /metrics: this machine only unless opened (compose: 0.0.0.0 in its network). */
+  METRICS_HOST: bindHost('127.0.0.1'),
   /** How far back the start-up gap fill reaches for a stream with nothing stored yet. */
   GAP_FILL_LOOKBACK_HOURS: positiveInt(24),
 });

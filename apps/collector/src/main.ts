@@ -1,5 +1,5 @@
 import { QuestDb } from '@regime/questdb';
-import { createLogger, loadConfig, startOpsServer } from '@regime/service';
+import { createLogger, loadConfig, redactText, startOpsServer } from '@regime/service';
 import { Command } from 'commander';
 import { collectDefaultMetrics } from 'prom-client';
 import { Collector } from './collector.ts';
@@ -19,7 +19,7 @@ new Command('collector')
       '  BINANCE_WS_URL, BINANCE_REST_URL   the exchange (real Binance, or the replay exchange)',
       '  QUESTDB_HTTP, QUESTDB_PG_URL       QuestDB writes (ILP over HTTP) and reads (pg)',
       '  LIVE_FLUSH_MS                      in-progress candles written at most this often (2000)',
-      '  METRICS_PORT                       /healthz and /metrics (9464)',
+      '  METRICS_PORT, METRICS_HOST         /healthz and /metrics (9464 on 127.0.0.1)',
       '  GAP_FILL_LOOKBACK_HOURS            start-up gap fill for a stream with nothing stored (24)',
     ].join('\n'),
   )
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: collector.metrics.registry });
   const ops = await startOpsServer({
     port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
     registry: collector.metrics.registry,
     health: () => collector.health(),
   });
@@ -64,6 +65,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`collector failed to start: ${error.message}`);
+  console.error(redactText(`collector failed to start: ${error.message}`));
   process.exit(1);
 });

@@ -41,6 +41,12 @@ export function collectorMetrics(newestClosed: () => NewestCandle[], clock: () =
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    futureRows: new Counter({
+      name: 'collector_future_rows_total',
+      help: 'Rows found in klines at start-up dated after the exchange clock (ignored by the gap fill)',
+      labelNames: ['interval'] as const,
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'collector_duplicate_closed_candles_total',
       help: 'Closed candles received again (not written twice)',
@@ -60,7 +66,12 @@ export function collectorMetrics(newestClosed: () => NewestCandle[], clock: () =
     }),
     connected: new Gauge({
       name: 'collector_stream_connected',
-      help: '1 while the WebSocket is connected',
+      help: '1 while every WebSocket connection is open and subscribed to all its streams',
+      registers: [registry],
+    }),
+    connectionsDown: new Gauge({
+      name: 'collector_stream_connections_down',
+      help: 'WebSocket connections not open or not subscribed (each carries up to 1024 streams)',
       registers: [registry],
     }),
     newestAge: new Gauge({

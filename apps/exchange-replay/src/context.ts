@@ -30,6 +30,8 @@ export interface ReplayStats {
   wsMessages: number;
   closedKlinesSent: number;
   malformedSent: number;
+  /** Connections closed for sending more than 5 messages in a second. */
+  rateLimitedConnections: number;
   /** Times the drop fault fired, and connections it terminated. */
   drops: number;
   droppedConnections: number;

@@ -89,6 +89,7 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
     wsMessages: 0,
     closedKlinesSent: 0,
     malformedSent: 0,
+    rateLimitedConnections: 0,
     drops: 0,
     droppedConnections: 0,
     pingsSent: 0,

@@ -7,7 +7,9 @@ import type { ReplayContext } from './context.ts';
 import { MALFORMED_KINDS, malformedMessage } from './malformed.ts';
 
 const STREAM_NAME = /^([a-z0-9]{2,20})@kline_([0-9a-zA-Z]+)$/;
+/** Binance's documented limits per connection: 1024 streams, 5 incoming messages a second (pongs included). */
 const MAX_STREAMS_PER_CONNECTION = 1024;
+const MAX_INCOMING_PER_SECOND = 5;
 /** Ticks never come closer than this (wall ms): bounds CPU at high speed. */
 const MIN_TICK_MS = 20;
 const MAX_TICK_MS = 1000;
@@ -19,6 +21,10 @@ interface Client {
   sent: number;
   malformedRotation: number;
   lastPongAt: number;
+  /** Wall times of the incoming messages of the last second (for the 5 per second limit). */
+  incoming: number[];
+  /** Every stream name subscribed, served or not (Binance counts them all against the 1024). */
+  names: Set<string>;
 }
 
 /** One kline stream with at least one subscriber. */
@@ -115,6 +121,8 @@ export class WsHub {
       sent: 0,
       malformedRotation: 0,
       lastPongAt: Date.now(),
+      incoming: [],
+      names: new Set(names),
     };
     this.clients.add(client);
     this.ctx.stats.wsConnections++;
@@ -123,8 +131,12 @@ export class WsHub {
     this.ctx.logger.debug({ streams: names.length, combined }, 'WebSocket client connected');
     ws.on('pong', () => {
       client.lastPongAt = Date.now();
+      this.countIncoming(client);
     });
-    ws.on('message', (data) => this.onRequest(client, data.toString()));
+    ws.on('ping', () => this.countIncoming(client));
+    ws.on('message', (data) => {
+      if (this.countIncoming(client)) this.onRequest(client, data.toString());
+    });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       for (const state of client.streams) this.unsubscribe(client, state.name);
@@ -132,6 +144,24 @@ export class WsHub {
       this.ctx.stats.wsOpen = this.clients.size;
     });
     this.schedule(0);
+  }
+
+  /**
+   * Counts one incoming message; a client past 5 in a second is disconnected, as Binance does.
+   * Returns false when the client was disconnected.
+   */
+  private countIncoming(client: Client): boolean {
+    const now = Date.now();
+    client.incoming = client.incoming.filter((t) => now - t < 1000);
+    client.incoming.push(now);
+    if (client.incoming.length <= MAX_INCOMING_PER_SECOND) return true;
+    this.ctx.stats.rateLimitedConnections++;
+    this.ctx.logger.warn(
+      { limit: MAX_INCOMING_PER_SECOND },
+      'client sent more than 5 messages in a second: disconnecting (as Binance does)',
+    );
+    client.ws.close(1008, 'Too many messages');
+    return false;
   }
 
   /** SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS, as Binance answers them. */
@@ -146,13 +176,31 @@ export class WsHub {
     const id = request.id ?? null;
     const params = Array.isArray(request.params) ? request.params.filter((p) => typeof p === 'string') : [];
     switch (request.method) {
-      case 'SUBSCRIBE':
+      case 'SUBSCRIBE': {
+        const added = new Set(params.filter((name) => !client.names.has(name)));
+        if (client.names.size + added.size > MAX_STREAMS_PER_CONNECTION) {
+          client.ws.send(
+            JSON.stringify({
+              error: {
+                code: 2,
+                msg: `Invalid request: a connection can listen to at most ${MAX_STREAMS_PER_CONNECTION} streams`,
+              },
+              id,
+            }),
+          );
+          return;
+        }
+        for (const name of added) client.names.add(name);
         for (const name of params) this.subscribe(client, name);
         client.ws.send(JSON.stringify({ result: null, id }));
         this.schedule(0);
         return;
+      }
       case 'UNSUBSCRIBE':
-        for (const name of params) this.unsubscribe(client, name);
+        for (const name of params) {
+          client.names.delete(name);
+          this.unsubscribe(client, name);
+        }
         client.ws.send(JSON.stringify({ result: null, id }));
         return;
       case 'LIST_SUBSCRIPTIONS':

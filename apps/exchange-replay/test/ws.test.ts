@@ -197,3 +197,54 @@ describe.skipIf(!shared)('replay WebSocket faults', () => {
     }
   });
 });
+
+describe.skipIf(!shared)("replay WebSocket: Binance's per-connection limits", () => {
+  it('disconnects a client that sends more than 5 messages in a second', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: Date.UTC(2024, 6, 27),
+      speed: 1,
+    });
+    const client = record(`${ex.wsUrl}/stream`);
+    try {
+      await client.opened;
+      for (let id = 1; id <= 6; id++) {
+        client.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@kline_5m'], id }));
+      }
+      await waitFor(() => client.closes.length > 0, 5_000, 'the connection to be closed');
+      expect(client.closes).toEqual([1008]);
+      expect(ex.stats.rateLimitedConnections).toBe(1);
+      // the five within the limit were answered
+      expect(client.messages.filter((m) => m.includes('"result":null'))).toHaveLength(5);
+    } finally {
+      client.ws.terminate();
+      await ex.close();
+    }
+  });
+
+  it('refuses a SUBSCRIBE past 1024 streams on one connection, and serves frames sent within the limits', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: Date.UTC(2024, 6, 27),
+      speed: 1,
+    });
+    const client = record(`${ex.wsUrl}/stream`);
+    const names = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `s${from + i}usdt@kline_5m`);
+    try {
+      await client.opened;
+      client.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: names(0, 1024), id: 1 }));
+      await waitFor(() => client.messages.length === 1, 5_000, 'the first answer');
+      client.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@kline_5m'], id: 2 }));
+      await waitFor(() => client.messages.length === 2, 5_000, 'the second answer');
+      expect(JSON.parse(client.messages[0]!)).toEqual({ result: null, id: 1 });
+      expect(JSON.parse(client.messages[1]!)).toEqual({
+        error: { code: 2, msg: 'Invalid request: a connection can listen to at most 1024 streams' },
+        id: 2,
+      });
+    } finally {
+      client.ws.terminate();
+      await ex.close();
+    }
+  });
+});

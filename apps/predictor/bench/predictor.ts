@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { warmupCandles } from '@regime/features';
-import { FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
+import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/inference';
 import { defaultModelDir } from '@regime/model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
     console.log(
       `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
     );
-    const warmup = warmupCandles();
+    const warmup = historyWarmup();
     // The candles closing at a latency instant are written at that instant, as the collector would.
     const withheld = new Set(latencyInstants);
     const heldBack: Kline[] = [];

@@ -1,5 +1,5 @@
 import { parseSymbol } from '@regime/candles';
-import { csv, loadConfig, parsedList, port, url } from '@regime/service';
+import { bindHost, csv, loadConfig, parsedList, port, url } from '@regime/service';
 import { z } from 'zod';
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -47,7 +47,20 @@ export const configSchema = z.object({
   OFFICIAL_CATCHUP_MS: positiveInt(2 * 3_600_000),
   /** Same for live rows: short, a live row far in the past is of little use. */
   LIVE_CATCHUP_MS: positiveInt(10 * 60_000),
+  /**
+   * A live job that runs more than this long (virtual ms) after its instant writes no row and is
+   * recorded as missed (reason stale), e.g. one taken over after a crash. Default: twice
+   * LIVE_CATCHUP_MS, so what a tick enqueues at the edge of its window still has time to run.
+   */
+  LIVE_MAX_AGE_MS: z.coerce.number().int().positive().optional(),
+  /**
+   * Instants that leave the catch-up window without a row are recorded as missed (outside_catchup).
+   * After a start with nothing in Redis the sweep looks back at most this far (virtual ms).
+   */
+  MISSED_LOOKBACK_MS: positiveInt(24 * 3_600_000),
   METRICS_PORT: port(9465),
+  /** Address of /healthz and /metrics: this machine only unless opened (compose: 0.0.0.0 in its network). */
+  METRICS_HOST: bindHost('127.0.0.1'),
   /** Prediction jobs in flight per process; their model calls are batched together. */
   CONCURRENCY: positiveInt(64),
   /** Largest batch handed to the model at once. */
@@ -60,8 +73,18 @@ export const configSchema = z.object({
   RETRY_BACKOFF_MS: positiveInt(1000),
   /** BullMQ job lock (wall ms): a killed worker's job is taken over after about this long. */
   LOCK_MS: positiveInt(30_000),
+  /**
+   * /healthz turns not ok when no prediction has succeeded for this many intervals of the most
+   * frequent mode scheduled (1 minute with live, 5 minutes with official only), in clock time.
+   */
+  UNHEALTHY_AFTER_INTERVALS: positiveInt(3),
   /** wall: the machine's clock. exchange: follow BINANCE_REST_URL /api/v3/time (replay exchange at speed). */
   CLOCK: z.enum(['wall', 'exchange']).default('wall'),
+  /**
+   * With CLOCK=wall the predictor compares its clock with the exchange's (BINANCE_REST_URL) at start-up
+   * and every minute: beyond this difference it logs an error and /healthz is not ok.
+   */
+  CLOCK_SKEW_TOLERANCE_MS: positiveInt(5 * 60_000),
   /** Virtual ms per wall ms, used to extrapolate the exchange clock between polls (replay speed). */
   TIME_SCALE: z.coerce.number().positive().default(1),
   /** Wall ms between polls of the exchange clock. */
@@ -88,13 +111,18 @@ export interface PredictorConfig {
   liveOffsetMs: number;
   officialCatchupMs: number;
   liveCatchupMs: number;
+  liveMaxAgeMs: number;
+  missedLookbackMs: number;
   metricsPort: number;
+  metricsHost: string;
   concurrency: number;
   batchMax: number;
   batchWaitMs: number;
   retryAttempts: number;
   retryBackoffMs: number;
   lockMs: number;
+  unhealthyAfterIntervals: number;
+  clockSkewToleranceMs: number;
   clock: { kind: 'wall' | 'exchange'; timeScale: number; pollMs: number };
   tickMs: number;
 }
@@ -113,13 +141,18 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     liveOffsetMs: env.LIVE_OFFSET_MS,
     officialCatchupMs: env.OFFICIAL_CATCHUP_MS,
     liveCatchupMs: env.LIVE_CATCHUP_MS,
+    liveMaxAgeMs: env.LIVE_MAX_AGE_MS ?? 2 * env.LIVE_CATCHUP_MS,
+    missedLookbackMs: env.MISSED_LOOKBACK_MS,
     metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
     concurrency: env.CONCURRENCY,
     batchMax: env.BATCH_MAX,
     batchWaitMs: env.BATCH_WAIT_MS,
     retryAttempts: env.RETRY_ATTEMPTS,
     retryBackoffMs: env.RETRY_BACKOFF_MS,
     lockMs: env.LOCK_MS,
+    unhealthyAfterIntervals: env.UNHEALTHY_AFTER_INTERVALS,
+    clockSkewToleranceMs: env.CLOCK_SKEW_TOLERANCE_MS,
     clock: { kind: env.CLOCK, timeScale: env.TIME_SCALE, pollMs: env.CLOCK_POLL_MS },
     tickMs: env.TICK_MS ?? Math.max(50, Math.round(60_000 / env.TIME_SCALE / 4)),
   };

@@ -1,9 +1,9 @@
 import { BinanceRest } from '@regime/binance';
 import { parseSymbol } from '@regime/candles';
-import { warmupCandles } from '@regime/features';
 import {
   CandlesNotReadyError,
   FEATURE_INTERVALS,
+  historyWarmup,
   inputsAsOf,
   type PredictionInputs,
   predictRegimes,
@@ -15,6 +15,7 @@ import { CandleMemory } from './candle-memory.ts';
 import { exchangeClock } from './clock.ts';
 import { loadConsoleConfig } from './config.ts';
 import { type ConsoleRow, renderTable } from './console-table.ts';
+import { ExchangeUnreachableError, probeExchange } from './exchange-probe.ts';
 import { latestDueAsOf, MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 
 const log = createLogger('predictor-console');
@@ -27,7 +28,7 @@ const positive = (value: string) => {
 
 const program = new Command('regime')
   .description(
-    "Prints each symbol's market regime and the six regime probabilities, every minute (live) or every\n" +
+    "Prints each symbol's current market regime and the six regime probabilities, every minute (live) or every\n" +
       '5 minutes (--official). Needs only the exchange REST API: no QuestDB, no Redis.',
   )
   .option(
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   const mode: PredictionMode = opts.official ? 'official' : 'live';
   const offsetMs = mode === 'official' ? env.OFFICIAL_OFFSET_MS : env.LIVE_OFFSET_MS;
 
+  // Fail fast, in one line, when there is no exchange (offline): no retries, no stack traces.
+  await probeExchange(env.BINANCE_REST_URL);
   await initTensorflow();
   const model = await loadRegimeModel(opts.modelDir ?? env.MODEL_DIR ?? defaultModelDir());
   const rest = new BinanceRest({ baseUrl: env.BINANCE_REST_URL, logger: log });
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     pollMs: env.CLOCK_POLL_MS,
     onError: (error) => log.warn({ err: error }, 'exchange clock poll failed'),
   });
-  const warmup = warmupCandles();
+  const warmup = historyWarmup();
   // The warm-up history plus the candle containing T plus the one in progress now.
   const keep = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, warmup[i] + 2])) as typeof warmup;
   const memory = new CandleMemory(rest, keep);
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof ExchangeUnreachableError) console.error(error.message);
   else log.error({ err: error }, 'console mode stopped');
   process.exit(1);
 });

@@ -20,7 +20,7 @@ new Command('predictor')
       '  MODEL_DIR                          model artifact folder (the shipped model), reloaded on change',
       '  OFFICIAL_OFFSET_MS                 official run time after each 5m close (3000)',
       '  CLOCK, TIME_SCALE, BINANCE_REST_URL  wall clock, or follow an (accelerated) exchange clock',
-      '  METRICS_PORT                       /healthz and /metrics (9465)',
+      '  METRICS_PORT, METRICS_HOST         /healthz and /metrics (9465 on 127.0.0.1)',
     ].join('\n'),
   )
   .parse(process.argv);

@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { BinanceRest } from '@regime/binance';
-import { FeatureError, warmupCandles } from '@regime/features';
-import { CandlesNotReadyError, inputsAsOf, type PredictionInputs } from '@regime/inference';
+import { FeatureError } from '@regime/features';
+import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Logger, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { PredictionBatcher } from './batcher.ts';
 import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
+import { type ClockSkew, watchClockSkew } from './clock-check.ts';
 import type { PredictorConfig } from './config.ts';
+import { dropForeignJobs } from './foreign-jobs.ts';
+import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
+import { MissedRecorder } from './missed.ts';
 import { verifyModel } from './model-check.ts';
 import { ModelHolder } from './model-holder.ts';
-import type { PredictionMode } from './schedule.ts';
+import { MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 import { upsertSchedulers } from './schedulers.ts';
 import { type PredictJobData, runTick, type TickContext, type TickJobData } from './ticks.ts';
 
@@ -86,7 +91,7 @@ export async function startPredictor(
   });
   log.info({ version: models.version }, 'model loaded');
 
-  const warmup = warmupCandles();
+  const warmup = historyWarmup();
   const candles = new CandleCache(db, warmup);
   const batcher = new PredictionBatcher({
     models,
@@ -106,6 +111,20 @@ export async function startPredictor(
     removeOnComplete: { age: retentionSeconds },
     removeOnFail: { age: retentionSeconds },
   };
+  // The missed-instant marks and the sweep's watermark: plain Redis commands (SET NX, a Lua script)
+  // BullMQ's client interface does not offer, on a connection of our own.
+  const marks = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  marks.on('error', (error) => logRedisError(log, 'marks', error));
+  const redisPrefix = `regime-predictor:${config.queueName}`;
+  const recorder = new MissedRecorder({
+    redis: marks,
+    keyPrefix: `${redisPrefix}:missed`,
+    db,
+    clock,
+    metrics,
+    log,
+    markTtlMs: 7 * 86_400_000,
+  });
   const tickContext: TickContext = {
     clock,
     db,
@@ -114,8 +133,23 @@ export async function startPredictor(
     offsetMs: { official: config.officialOffsetMs, live: config.liveOffsetMs },
     catchupMs: { official: config.officialCatchupMs, live: config.liveCatchupMs },
     predictJobOptions,
+    sweep: {
+      db,
+      queue,
+      redis: marks,
+      watermarkKey: (mode) => `${redisPrefix}:swept:${mode}`,
+      symbols: config.symbols,
+      recorder,
+      maxLookbackMs: config.missedLookbackMs,
+    },
   };
   const lastTickAt: Partial<Record<PredictionMode, number>> = {};
+  const step = Math.min(...config.modes.map((mode) => MODE_STEP_MS[mode]));
+  const health = new PredictionHealth(
+    clock,
+    config.unhealthyAfterIntervals * step,
+    `${config.unhealthyAfterIntervals} × ${step / 60_000} min`,
+  );
 
   const processJob = async (job: Job) => {
     if (job.name === 'tick') {
@@ -127,6 +161,19 @@ export async function startPredictor(
       return { enqueued };
     }
     const { mode, symbol, asOf } = job.data as PredictJobData;
+    // A live row long after its instant misleads more than it helps (a job taken over after a crash).
+    const stale = () => mode === 'live' && clock.now() - asOf > config.liveMaxAgeMs;
+    const recordStale = async () => {
+      await recorder.record(
+        mode,
+        symbol,
+        [asOf],
+        'stale',
+        `stale: ran ${((clock.now() - asOf) / 60_000).toFixed(1)} min after its instant (LIVE_MAX_AGE_MS ${config.liveMaxAgeMs})`,
+      );
+      return { missed: 'stale' };
+    };
+    if (stale()) return recordStale();
     const place = batcher.reserve();
     let row: PredictionRow;
     try {
@@ -137,6 +184,10 @@ export async function startPredictor(
         place.cancel();
         throw error;
       }
+      if (stale()) {
+        place.cancel();
+        return recordStale();
+      }
       row = await place.submit({ symbol, mode, asOf, inputs });
     } catch (error) {
       // The retry reads everything again: the cache may hold a gap the collector has filled since.
@@ -144,6 +195,7 @@ export async function startPredictor(
       throw error;
     }
     metrics.jobsDone.inc({ mode });
+    health.succeeded();
     metrics.latency.observe({ mode }, row.latencyMs);
     return { regime: row.regime, latencyMs: row.latencyMs };
   };
@@ -173,6 +225,7 @@ export async function startPredictor(
     const { mode, symbol, asOf } = job.data as PredictJobData;
     const reason = failureReason(error);
     metrics.jobsFailed.inc({ mode, reason });
+    health.failed(`${mode} ${symbol} as of ${new Date(asOf).toISOString()}: ${error.message}`);
     const final = job.attemptsMade >= (job.opts.attempts ?? 1);
     const context = {
       job: job.id,
@@ -185,25 +238,32 @@ export async function startPredictor(
       log.debug({ ...context, reason: error.message }, 'prediction not possible yet; will retry');
       return;
     }
-    metrics.jobsMissed.inc({ mode, reason });
-    const kind = reason === 'not_ready' ? 'missed_job' : 'job_failed';
-    log.warn(
-      { ...context, reason: error.message },
-      `${mode} prediction missed: no row for this as-of instant`,
-    );
-    db.writeEvents([
-      {
-        ts: clock.now(),
-        service: 'predictor',
-        kind,
-        symbol,
-        count: 1,
-        detail: `${mode} as of ${context.asOf}: ${error.message} (after ${job.attemptsMade} attempts)`,
-      },
-    ]).catch((writeError) =>
-      log.error({ err: writeError }, 'could not record the missed job in pipeline_events'),
-    );
+    log.warn({ ...context, reason: error.message }, `${mode} prediction failed for good`);
+    recorder
+      .record(mode, symbol, [asOf], reason, `${error.message} (after ${job.attemptsMade} attempts)`)
+      .catch((recordError) => log.error({ err: recordError }, 'could not record the missed job'));
   });
+
+  // On the wall clock, a predictor pointed at the replay exchange (in the past) predicts nothing:
+  // compare the clocks. An injected clock (tests, benchmarks) is the caller's business.
+  let skew: ClockSkew | undefined;
+  if (deps.clock === undefined && config.clock.kind === 'wall') {
+    const rest = new BinanceRest({ baseUrl: config.restUrl, maxRetries: 0, requestTimeoutMs: 5000 });
+    skew = watchClockSkew({
+      clock,
+      serverTime: () => rest.serverTime(),
+      toleranceMs: config.clockSkewToleranceMs,
+      everyMs: 60_000,
+      log,
+    });
+  }
+  const catchupMs = Math.max(config.officialCatchupMs, config.liveCatchupMs, config.liveMaxAgeMs);
+  await dropForeignJobs(
+    queue,
+    clock,
+    { aheadMs: config.clockSkewToleranceMs + 5 * 60_000, behindMs: 2 * catchupMs },
+    log,
+  );
 
   let closed = false;
   const scheduleNow = async () => {
@@ -231,16 +291,31 @@ export async function startPredictor(
 
   const ops = await startOpsServer({
     port: config.metricsPort,
+    host: config.metricsHost,
     registry: metrics.registry,
-    health: () => ({
-      ok: redis.status === 'ready' && worker.isRunning(),
-      redis: redis.status,
-      model: models.version,
-      clock: new Date(clock.now()).toISOString(),
-      lastTick: Object.fromEntries(
-        Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
-      ),
-    }),
+    health: () => {
+      const predictions = health.state();
+      const redisOk = redis.status === 'ready';
+      const workerOk = worker.isRunning();
+      const reasons = [
+        ...(redisOk ? [] : [`redis is ${redis.status}`]),
+        ...(workerOk ? [] : ['the worker is not running']),
+        ...(predictions.reason ? [predictions.reason] : []),
+        ...(skew?.problem() ? [skew.problem()!] : []),
+      ];
+      return {
+        ok: reasons.length === 0,
+        ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+        redis: redis.status,
+        lastSuccess: predictions.lastSuccess,
+        lastFailure: predictions.lastFailure,
+        model: models.version,
+        clock: new Date(clock.now()).toISOString(),
+        lastTick: Object.fromEntries(
+          Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
+        ),
+      };
+    },
   });
   log.info(
     { queue: config.queueName, symbols: config.symbols, clock: config.clock.kind, port: ops.port },
@@ -252,6 +327,8 @@ export async function startPredictor(
   const releaseResources = () => {
     released ??= (async () => {
       clock.close();
+      skew?.close();
+      marks.disconnect();
       await ops.close();
       await models.close();
       await db.close();

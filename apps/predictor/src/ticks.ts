@@ -2,6 +2,7 @@ import type { QuestDb } from '@regime/questdb';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Clock } from './clock.ts';
 import { asOfWindow, latestDueAsOf, type PredictionMode, predictionJobId } from './schedule.ts';
+import { type SweepContext, sweepMissed } from './sweep.ts';
 
 export interface TickJobData {
   mode: PredictionMode;
@@ -21,6 +22,8 @@ export interface TickContext {
   offsetMs: Record<PredictionMode, number>;
   catchupMs: Record<PredictionMode, number>;
   predictJobOptions: JobsOptions;
+  /** Records the instants that left the catch-up window without a row. */
+  sweep: Omit<SweepContext, 'jobHorizonMs'>;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface TickContext {
  * job id BullMQ already holds (waiting, retrying, done or failed) is a no-op, so ticks may repeat,
  * overlap and run in several processes; and an instant whose job was lost (predictor killed, Redis
  * restarted empty) is simply enqueued again by the next tick because its row is still missing.
- * Returns the number of jobs submitted.
+ * Instants that left the window since the last tick without a row are recorded as missed
+ * (sweepMissed). Returns the number of jobs submitted.
  */
 export async function runTick(mode: PredictionMode, ctx: TickContext): Promise<number> {
   const latest = latestDueAsOf(mode, ctx.clock.now(), ctx.offsetMs[mode]);
@@ -51,5 +55,6 @@ export async function runTick(mode: PredictionMode, ctx: TickContext): Promise<n
     }
   }
   if (jobs.length > 0) await ctx.queue.addBulk(jobs);
+  await sweepMissed(mode, instants[0]!, { ...ctx.sweep, jobHorizonMs: ctx.catchupMs[mode] });
   return jobs.length;
 }

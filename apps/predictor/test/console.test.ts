@@ -7,7 +7,7 @@ import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candle
 import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
 import { featureWindow, warmupCandles } from '@regime/features';
 import { FEATURE_INTERVALS } from '@regime/inference';
-import { loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
+import { decidePrediction, loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTinyModel } from './tiny-model.ts';
 
@@ -71,22 +71,30 @@ describe.skipIf(!hasSharedKlines())('console mode (npm start) against the replay
 
     const model = await loadRegimeModel(dir);
     const warmup = warmupCandles();
+    // The console writes what the decision layer decides from the windows at T − 15 min × j.
+    const instants = Array.from(
+      { length: model.decision.windows },
+      (_, k) => asOf - (model.decision.windows - 1 - k) * model.decision.spacingMinutes * 60_000,
+    );
     for (const symbol of SYMBOLS) {
       const line = out.split('\n').find((l) => l.startsWith(symbol));
       expect(line, out).toBeDefined();
       const percents = [...line!.matchAll(/(\d+\.\d)%/g)].map((m) => Number(m[1]));
       expect(percents).toHaveLength(7);
-      const history = {} as Record<(typeof FEATURE_INTERVALS)[number], Candle[]>;
-      for (const interval of FEATURE_INTERVALS) {
-        const ms = INTERVAL_MS[interval];
-        history[interval] = readKlineFiles(sharedKlinesDir(), symbol, interval, {
-          from: asOf - (warmup[interval] + 2) * ms,
-          to: asOf,
-        })
-          .filter((c) => closesAt(interval, c.openTime) <= asOf)
-          .slice(-warmup[interval]);
-      }
-      const [expected] = await model.predict([featureWindow(history, asOf)]);
+      const windowAt = (t: number) => {
+        const history = {} as Record<(typeof FEATURE_INTERVALS)[number], Candle[]>;
+        for (const interval of FEATURE_INTERVALS) {
+          const ms = INTERVAL_MS[interval];
+          history[interval] = readKlineFiles(sharedKlinesDir(), symbol, interval, {
+            from: t - (warmup[interval] + 2) * ms,
+            to: t,
+          })
+            .filter((c) => closesAt(interval, c.openTime) <= t)
+            .slice(-warmup[interval]);
+        }
+        return featureWindow(history, t);
+      };
+      const expected = decidePrediction(model.decision, await model.predict(instants.map(windowAt)));
       expect(line).toContain(REGIME_LABELS[expected!.regime]);
       REGIMES.forEach((regime, i) => {
         // Printed with one decimal: at most half a unit of the last digit away.

@@ -55,6 +55,13 @@ export async function createTinyModel(dir: string, version = 'tiny-test-1', seed
       backend: 'untrained',
       dataHash: 'none',
     },
+    // Two windows, so every test of the predictor also runs the decision layer's multi-window path.
+    decision: {
+      windows: 2,
+      spacingMinutes: 15,
+      switchCost: 0.5,
+      validation: { argmax: { macroF1: 0, switchesPerDay: 0 }, chosen: { macroF1: 0, switchesPerDay: 0 } },
+    },
     metrics: { validation: { macroF1: 0, accuracy: 0 } },
   };
   const featureCount = FEATURE_NAMES.length;

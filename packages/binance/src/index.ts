@@ -1,13 +1,21 @@
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
 export { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
 export {
+  futureKlineProblem,
   klineStreamName,
   type ParsedKlineMessage,
   parseKlineMessage,
   type RejectCode,
 } from './kline-message.ts';
-export { BinanceRest, KLINES_PAGE_LIMIT, type KlinesQuery, type RestClientOptions } from './rest.ts';
-export { parseRestKline } from './rest-kline.ts';
+export {
+  BinanceRest,
+  KLINES_PAGE_LIMIT,
+  type KlinePage,
+  type KlinesQuery,
+  type RestClientOptions,
+} from './rest.ts';
+export { parseRestKline, type RejectedRestRow, readRestKline } from './rest-kline.ts';
+export { parseRetryAfter } from './retry-after.ts';
 export {
   KlineStream,
   type KlineStreamEvents,

@@ -18,7 +18,8 @@ export type RejectCode =
   | 'invalid_symbol'
   | 'stream_mismatch'
   | 'invalid_candle'
-  | 'unknown_stream';
+  | 'unknown_stream'
+  | 'future_candle';
 
 export type ParsedKlineMessage =
   | { ok: true; kline: Kline; stream: string; eventTime: number }
@@ -115,4 +116,20 @@ export function parseKlineMessage(raw: string | Buffer): ParsedKlineMessage {
   const problem = candleProblem(candle, k.i);
   if (problem) return reject('invalid_candle', `${problem.problem}: ${problem.detail}`);
   return { ok: true, kline: { ...candle, symbol: k.s, interval: k.i }, stream: expectedStream, eventTime };
+}
+
+/**
+ * Why a kline cannot be true as of the exchange's clock `exchangeNow` (a message's event time `E`):
+ * a candle cannot open after the instant it is reported at, and a closed one cannot close after it.
+ * `toleranceMs` absorbs clock differences between Binance's matching engine and stream servers.
+ */
+export function futureKlineProblem(k: Kline, exchangeNow: number, toleranceMs: number): string | undefined {
+  const limit = exchangeNow + toleranceMs;
+  if (k.openTime > limit) {
+    return `future_candle: ${k.symbol} ${k.interval} opens at ${new Date(k.openTime).toISOString()}, after the exchange clock ${new Date(exchangeNow).toISOString()} (+${toleranceMs} ms)`;
+  }
+  if (k.closed && k.closeTime > limit) {
+    return `future_candle: ${k.symbol} ${k.interval} is marked closed but closes at ${new Date(k.closeTime).toISOString()}, after the exchange clock ${new Date(exchangeNow).toISOString()} (+${toleranceMs} ms)`;
+  }
+  return undefined;
 }

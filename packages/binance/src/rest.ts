@@ -2,7 +2,8 @@ import { type Candle, closeTimeOf, INTERVAL_MS, type Interval, isValidSymbol } f
 import type { Logger } from '@regime/service';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 import { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
-import { parseRestKline } from './rest-kline.ts';
+import { type RejectedRestRow, readRestKline } from './rest-kline.ts';
+import { parseRetryAfter } from './retry-after.ts';
 import { WeightPacer } from './weight.ts';
 
 export interface RestClientOptions {
@@ -31,6 +32,16 @@ export interface KlinesQuery {
   endTime?: number;
   /** 1..1000 (Binance default 500). */
   limit?: number;
+}
+
+/** One page of klines as validated: sound candles and refused rows. */
+export interface KlinePage {
+  candles: Candle[];
+  rejected: RejectedRestRow[];
+  /** Rows the exchange sent (sound or not): a full page means there may be more. */
+  rows: number;
+  /** The server time the page's `closed` flags were decided against. */
+  asOf: number;
 }
 
 /** Binance's weight for the endpoints used here. */
@@ -84,11 +95,33 @@ export class BinanceRest {
   }
 
   /**
-   * One page of GET /api/v3/klines. Every row is validated. A row is `closed` when its close time
-   * is before the server time measured before the request; the server time is only fetched when
-   * the page may reach the present, so historical paging costs no extra requests.
+   * One page of GET /api/v3/klines; one bad row fails it (see klinePage for the lenient form).
+   * A row is `closed` when its close time is before the server time measured before the request.
    */
   async klines(q: KlinesQuery): Promise<Candle[]> {
+    const page = await this.klinePage(q);
+    const bad = page.rejected[0];
+    if (bad) {
+      throw new Error(`invalid ${q.interval} REST kline (${bad.problem}): ${bad.detail}`);
+    }
+    const candles = page.candles;
+    for (let i = 1; i < candles.length; i++) {
+      if (candles[i]!.openTime <= candles[i - 1]!.openTime) {
+        throw new Error(
+          `GET /api/v3/klines ${q.symbol} ${q.interval}: rows out of order or duplicated at ${candles[i]!.openTime}`,
+        );
+      }
+    }
+    return candles;
+  }
+
+  /**
+   * One page of GET /api/v3/klines, every row validated: sound rows come back as candles (in the
+   * exchange's order), the others as `rejected` with the reason, so one bad row costs one candle,
+   * not the page. The server time is only fetched when the page may reach the present, so
+   * historical paging costs no extra requests.
+   */
+  async klinePage(q: KlinesQuery): Promise<KlinePage> {
     if (!isValidSymbol(q.symbol)) throw new Error(`invalid symbol "${q.symbol}": expected e.g. BTCUSDT`);
     // The newest open time this page can hold: endTime, or limit candles after startTime.
     const byLimit =
@@ -106,21 +139,21 @@ export class BinanceRest {
     if (!Array.isArray(body)) {
       throw new Error(`GET /api/v3/klines: expected an array, got ${JSON.stringify(body).slice(0, 200)}`);
     }
-    const candles = body.map((row) => parseRestKline(row, q.interval, asOf));
-    for (let i = 1; i < candles.length; i++) {
-      if (candles[i]!.openTime <= candles[i - 1]!.openTime) {
-        throw new Error(
-          `GET /api/v3/klines ${q.symbol} ${q.interval}: rows out of order or duplicated at ${candles[i]!.openTime}`,
-        );
+    const page: KlinePage = { candles: [], rejected: [], rows: body.length, asOf };
+    for (const row of body) {
+      const result = readRestKline(row, q.interval, asOf);
+      if (result.ok) page.candles.push(result.candle);
+      else {
+        const { ok: _ok, ...rejected } = result;
+        page.rejected.push(rejected);
       }
     }
-    return candles;
+    return page;
   }
 
   /**
-   * Every closed candle with open time in [from, to), page by page (1000 per request, by startTime).
-   * Binance returns the in-progress candle last: it is dropped, and paging stops there.
-   * Each page is passed to `onPage` (awaited) and yielded.
+   * Every closed candle with open time in [from, to), page by page (1000 per request, by startTime);
+   * one invalid row fails the iteration. Each page is passed to `onPage` (awaited) and yielded.
    */
   async *klinesBetween(
     symbol: string,
@@ -129,33 +162,63 @@ export class BinanceRest {
     to: number,
     onPage?: (page: Candle[]) => void | Promise<void>,
   ): AsyncIterable<Candle[]> {
+    for await (const page of this.klinePagesBetween(symbol, interval, from, to)) {
+      const bad = page.rejected[0];
+      if (bad) throw new Error(`invalid ${interval} REST kline (${bad.problem}): ${bad.detail}`);
+      if (page.candles.length > 0) {
+        await onPage?.(page.candles);
+        yield page.candles;
+      }
+    }
+  }
+
+  /**
+   * Every closed candle with open time in [from, to), page by page (1000 per request, by startTime),
+   * with the closed rows of the range the exchange sent but that failed validation. Binance returns
+   * the in-progress candle last: it is dropped, and paging stops there.
+   */
+  async *klinePagesBetween(
+    symbol: string,
+    interval: Interval,
+    from: number,
+    to: number,
+  ): AsyncIterable<KlinePage> {
     const step = INTERVAL_MS[interval];
     let cursor = Math.ceil(from / step) * step;
     while (cursor < to) {
-      const rows = await this.klines({
+      const fetched = await this.klinePage({
         symbol,
         interval,
         startTime: cursor,
         endTime: to - 1,
         limit: KLINES_PAGE_LIMIT,
       });
-      const page: Candle[] = [];
+      const page: KlinePage = { candles: [], rejected: [], rows: fetched.rows, asOf: fetched.asOf };
       let reachedPresent = false;
-      for (const candle of rows) {
+      let newest = cursor - step;
+      for (const candle of fetched.candles) {
+        newest = Math.max(newest, candle.openTime);
         if (candle.openTime < cursor || candle.openTime >= to) continue;
         if (!candle.closed) {
           reachedPresent = true;
-          break;
+          continue;
         }
-        page.push(candle);
+        page.candles.push(candle);
       }
-      if (page.length > 0) {
-        await onPage?.(page);
-        yield page;
+      for (const bad of fetched.rejected) {
+        if (bad.openTime === undefined) {
+          page.rejected.push(bad);
+          continue;
+        }
+        newest = Math.max(newest, bad.openTime);
+        // Only rows of the range that had closed: an unsound in-progress row is nothing we would store.
+        const inRange = bad.openTime >= cursor && bad.openTime < to;
+        if (inRange && bad.openTime + step <= fetched.asOf) page.rejected.push(bad);
       }
-      const last = rows.at(-1);
-      if (reachedPresent || rows.length < KLINES_PAGE_LIMIT || last === undefined) return;
-      cursor = last.openTime + step;
+      if (page.candles.length > 0 || page.rejected.length > 0) yield page;
+      if (reachedPresent || fetched.rows < KLINES_PAGE_LIMIT) return;
+      // Rows whose open time cannot be read still take a slot each: never page backwards or stand still.
+      cursor = Math.max(newest + step, cursor + step);
     }
   }
 
@@ -202,7 +265,15 @@ export class BinanceRest {
       const text = await response.text();
       if (RATE_LIMITED.has(response.status)) {
         this.stats.rateLimited++;
-        const retryAfterMs = Number(response.headers.get('retry-after') ?? '0') * 1000;
+        const header = response.headers.get('retry-after');
+        const asked = parseRetryAfter(header);
+        if (asked === undefined && header !== null) {
+          this.opts.logger?.warn(
+            { path, retryAfter: header.slice(0, 100) },
+            'unusable Retry-After header (neither seconds nor an HTTP-date): using exponential backoff',
+          );
+        }
+        const retryAfterMs = asked ?? 0;
         if (retryAfterMs > this.maxRetryAfterMs) {
           throw new BinanceApiError(
             response.status,
@@ -212,7 +283,7 @@ export class BinanceRest {
           );
         }
         lastFailure = new Error(
-          `HTTP ${response.status} (rate limited), Retry-After ${retryAfterMs / 1000} s`,
+          `HTTP ${response.status} (rate limited), ${asked === undefined ? 'no usable Retry-After' : `Retry-After ${retryAfterMs / 1000} s`}`,
         );
         await this.retryPause(path, attempt, `HTTP ${response.status}`, retryAfterMs);
         continue;

@@ -7,4 +7,10 @@ export {
   type PredictionInputs,
   type PredictionMode,
 } from './inputs.ts';
-export { type PredictionOutcome, type PredictionRequest, predictRegimes } from './predict.ts';
+export {
+  decisionInstants,
+  historyWarmup,
+  type PredictionOutcome,
+  type PredictionRequest,
+  predictRegimes,
+} from './predict.ts';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
+import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
 import { LABELER_VERSION } from './labeler.ts';
 import {
   ARTIFACT_FORMAT,
@@ -97,6 +98,11 @@ export function artifactProblems(
       `trained with labeler ${metadata.labeler.version}, this build labels with ${LABELER_VERSION}`,
     );
   }
+  if (decisionSpanMinutes(metadata.decision) > MAX_DECISION_SPAN_MINUTES) {
+    problems.push(
+      `decision layer reads windows ${decisionSpanMinutes(metadata.decision)} min back; this build loads ${MAX_DECISION_SPAN_MINUTES} min of extra history`,
+    );
+  }
   if (!sameList(scaler.featureNames, metadata.featureNames))
     problems.push('scaler.json feature names differ from metadata');
   if (
@@ -156,7 +162,18 @@ export interface LoadedArtifact {
 
 /** Reads and verifies an artifact folder; throws ModelArtifactError listing every problem. */
 export async function readArtifact(dir: string): Promise<LoadedArtifact> {
-  const raw = await readJson(dir, ARTIFACT_FILES.metadata, z.looseObject({ format: z.unknown() }));
+  const raw = await readJson(
+    dir,
+    ARTIFACT_FILES.metadata,
+    z.looseObject({ format: z.unknown(), labeler: z.looseObject({ version: z.unknown() }).optional() }),
+  );
+  // Checked first: an older labeler's artifact also has an older layout, and the labeler is the reason.
+  const labelerVersion = raw.labeler?.version;
+  if (labelerVersion !== LABELER_VERSION) {
+    throw new ModelArtifactError(dir, [
+      `trained with labeler ${String(labelerVersion)}, this build labels with ${LABELER_VERSION}: its regimes mean something else; retrain it (regime-model train)`,
+    ]);
+  }
   if (raw.format !== ARTIFACT_FORMAT) {
     throw new ModelArtifactError(dir, [
       `artifact format ${String(raw.format)}, this build reads ${ARTIFACT_FORMAT}`,

@@ -5,7 +5,8 @@ import type { NetworkInputs } from './train.ts';
 /**
  * The baselines the LSTM must beat, on the same samples:
  * - majority: always the most frequent training class;
- * - persistence: the labeler applied to the window ending at T (computed by the dataset builder);
+ * - rules: today's trailing-window rules on the 4 h ending at T (computed by the dataset builder);
+ * - causal: labeler 2's segmentation of the data up to T only, its last state (the dataset builder);
  * - logistic: multinomial logistic regression on the newest feature row and the calendar of T (no sequence).
  */
 

@@ -1,7 +1,7 @@
 /**
  * Calendar inputs of the as-of instant T: where T falls in the UTC day and in the week. Crypto trades
  * around the clock but not evenly: volatility rises with the European and US sessions and falls at
- * weekends, so the next 4 hours' regime depends on the hours they cover. Every value is known at T
+ * weekends, so the regime of T depends on the hour and the day it falls in. Every value is known at T
  * (it is a function of T alone), so this adds no look-ahead; the feature window cannot carry it.
  */
 

@@ -11,9 +11,16 @@ import { ARTIFACT_FILES, readArtifact, writeArtifact } from './artifact.ts';
 import { type CandleSource, fileCandleSource, questDbCandleSource } from './candle-source.ts';
 import { labelerParams, type Period, parseTrainConfig } from './config.ts';
 import type { SymbolHistory } from './dataset.ts';
-import { classShare, type EvaluationReport, evaluateClassifiers, renderReportMarkdown } from './evaluate.ts';
+import {
+  classShare,
+  type EvaluationReport,
+  evaluateClassifiers,
+  labelStability,
+  renderReportMarkdown,
+} from './evaluate.ts';
+import { labelReport, settleCurve } from './label-report.ts';
 import { SeriesLabeler } from './label-series.ts';
-import { labelStatistics } from './labeler.ts';
+import { DEFAULT_LABELER_PARAMS, LABELER_VERSION } from './labeler.ts';
 import { renderCardFacts, updateCard } from './model-card.ts';
 import {
   candleRange,
@@ -24,7 +31,7 @@ import {
   tuneDecisionBiases,
 } from './pipeline.ts';
 import { progressReporter } from './progress.ts';
-import { REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
+import { REGIME_LABELS, REGIMES } from './regimes.ts';
 import { initTensorflow } from './tensorflow.ts';
 
 const logger = createLogger('regime-model');
@@ -169,7 +176,13 @@ function reportPaths(out: string): { md: string; json: string } {
 /** The parts of a report that must reproduce exactly: the data evaluated and every metric. */
 function reproducible(report: EvaluationReport): unknown {
   const { source: _source, ...data } = report.data;
-  return { model: report.model, data, classShare: report.classShare, results: report.results };
+  return {
+    model: report.model,
+    data,
+    classShare: report.classShare,
+    labels: report.labels,
+    results: report.results,
+  };
 }
 
 async function evaluate(
@@ -200,7 +213,7 @@ async function evaluate(
   );
   progress.stop();
   if (dataset.size === 0) throw new Error('no usable samples in the evaluation period');
-  const results = evaluateClassifiers(model, scaler, baselines, dataset);
+  const results = evaluateClassifiers(model, scaler, baselines, dataset, strideMinutes, metadata.decision);
   model.dispose();
   const report: EvaluationReport = {
     model: {
@@ -219,6 +232,7 @@ async function evaluate(
       dataHash: historyHash(inputs),
     },
     classShare: classShare(dataset.labels),
+    labels: labelStability(dataset, strideMinutes),
     results,
     seconds: (performance.now() - started) / 1000,
   };
@@ -236,7 +250,8 @@ async function evaluate(
   logger.info(
     {
       lstm: results.lstm.macroF1,
-      persistence: results.persistence.macroF1,
+      causal: results.causal.macroF1,
+      rules: results.rules.macroF1,
       logistic: results.logistic.macroF1,
       majority: results.majority.macroF1,
     },
@@ -244,41 +259,73 @@ async function evaluate(
   );
 }
 
-/** Class balance and mean regime duration of the labeler on real candles (the numbers in REGIMES.md). */
-async function labels(opts: SourceOptions & { out?: string }): Promise<void> {
+/** Labeler 2 on real candles: coverage, persistence, character and settling (the tables of REGIMES.md). */
+async function labels(opts: SourceOptions & { out?: string; settle?: boolean }): Promise<void> {
   if (opts.from === undefined || opts.to === undefined) throw new Error('labels needs --from and --to');
+  if (!(opts.from < opts.to)) throw new Error('--from must be before --to');
   const symbols = opts.symbols ?? ['BTCUSDT'];
-  const { DEFAULT_LABELER_PARAMS: params } = await import('./labeler.ts');
+  const params = DEFAULT_LABELER_PARAMS;
   const period = { from: opts.from, to: opts.to };
   const source = await openSource(opts);
-  const lines = [
-    `Labeler on every 5-minute as-of instant from ${iso(period.from)} to ${iso(period.to)} (${source.description}).`,
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const summary = [
+    `Labeler ${LABELER_VERSION} on every 15-minute bar from ${iso(period.from)} to ${iso(period.to)} (${source.description}).`,
     '',
-    '| symbol | labelled instants | skipped (gap) | regime | share | mean run (instants) | mean run (minutes) |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| symbol | labelled bars | skipped (gap) | skipped (unsettled) | switches / day | mean run |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const character = [
+    '',
+    'Per regime: share of the labelled bars, number of segments, mean run, and the medians over its segments of the realised volatility (annualised, from 15m returns), the efficiency ratio and the absolute net move.',
+    '',
+    '| symbol | regime | share | segments | mean run | realised vol | efficiency | net move |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const settle: string[] = [];
   try {
     for (const symbol of symbols) {
+      const started = performance.now();
       const history = await source.history(symbol, candleRange(period, params));
       const labeler = new SeriesLabeler(history['5m'], params);
-      const sequence: Regime[] = [];
-      let skipped = 0;
-      for (let t = period.from; t < period.to; t += 300_000) {
-        const l = labeler.labelsAt(t);
-        if (l) sequence.push(l.forward);
-        else skipped++;
-      }
-      const stats = labelStatistics(sequence);
+      const report = labelReport(labeler, period);
+      logger.info(
+        `${symbol}: labelled ${report.labelledBars} bars in ${((performance.now() - started) / 1000).toFixed(1)} s (reading included)`,
+      );
+      const hours = (minutes: number) => `${(minutes / 60).toFixed(1)} h`;
+      summary.push(
+        `| ${symbol} | ${report.labelledBars} | ${report.skipped.gap} | ${report.skipped.unsettled} | ${report.switchesPerDay.toFixed(2)} | ${hours(report.meanRunMinutes)} |`,
+      );
       for (const regime of REGIMES) {
-        lines.push(
-          `| ${symbol} | ${sequence.length} | ${skipped} | ${REGIME_LABELS[regime]} | ${((stats.counts[regime] / sequence.length) * 100).toFixed(1)}% | ${stats.meanRun[regime].toFixed(2)} | ${(stats.meanRun[regime] * 5).toFixed(0)} |`,
+        const c = report.regimes[regime];
+        character.push(
+          `| ${symbol} | ${REGIME_LABELS[regime]} | ${pct(c.share)} | ${c.segments} | ${hours(c.meanRunMinutes)} | ${pct(c.realisedVolatility)} | ${c.efficiency.toFixed(2)} | ${pct(c.netMove)} |`,
+        );
+      }
+      if (opts.settle) {
+        const curve = settleCurve(labeler, params, period, {
+          maxAgeBars: 192,
+          contextBars: 2880,
+          everyBars: 24,
+        });
+        const ages = [0, 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192];
+        if (settle.length === 0) {
+          settle.push(
+            '',
+            'Settling: share of bars whose label, computed when the bar was a given age (hours of data after it), differs from the label computed with all the data.',
+            '',
+            `| symbol | cutoffs | ${ages.map((a) => `${a / 4} h`).join(' | ')} |`,
+            `| --- | ---: | ${ages.map(() => '---:').join(' | ')} |`,
+          );
+        }
+        settle.push(
+          `| ${symbol} | ${curve.cutoffs} | ${ages.map((a) => pct(curve.changed[a] ?? 0)).join(' | ')} |`,
         );
       }
     }
   } finally {
     await source.close();
   }
-  const text = `${lines.join('\n')}\n`;
+  const text = `${[...summary, ...character, ...settle].join('\n')}\n`;
   if (opts.out) await writeFile(resolve(opts.out), text);
   process.stdout.write(text);
 }
@@ -466,8 +513,9 @@ program
 withSourceOptions(
   program
     .command('labels')
-    .description('class balance and mean regime duration of the labeler on real candles')
-    .option('--out <file>', 'also write the markdown table here'),
+    .description("labeler 2 on real candles: coverage, mean run, each regime's character (REGIMES.md tables)")
+    .option('--settle', 'also measure how often a label changes after it is N hours old')
+    .option('--out <file>', 'also write the markdown tables here'),
 ).action((opts) => labels(opts));
 
 program.parseAsync().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import { parseSymbol } from '@regime/candles';
 import { z } from 'zod';
 import { DEFAULT_LABELER_PARAMS, type LabelerParams } from './labeler.ts';
 import { DEFAULT_NETWORK } from './network.ts';
+import { isRegime } from './regimes.ts';
 
 /**
  * The training configuration file (JSON) of `regime-model train`; see train.default.json. Dates are
@@ -51,7 +52,14 @@ export const trainConfigSchema = z.object({
     .prefault({}),
   /** Cap on training samples (an evenly spaced subsample), to bound training time. */
   maxTrainSamples: z.number().int().positive().optional(),
-  labeler: z.object({ thresholds: z.object({}).catchall(z.number()).optional() }).prefault({}),
+  labeler: z
+    .object({
+      thresholds: z.object({}).catchall(z.number()).optional(),
+      /** Overrides of the segmentation's switching cost and per-regime cost offsets. */
+      switchCost: z.number().nonnegative().optional(),
+      offsets: z.object({}).catchall(z.number()).optional(),
+    })
+    .prefault({}),
   model: z
     .object({
       units: z.number().int().positive().default(DEFAULT_NETWORK.units),
@@ -103,7 +111,16 @@ export function labelerParams(config: TrainConfig): LabelerParams {
     if (!(key in thresholds)) throw new Error(`labeler.thresholds.${key}: unknown threshold`);
     thresholds[key as keyof typeof thresholds] = value;
   }
-  return { ...DEFAULT_LABELER_PARAMS, thresholds };
+  const segmentation = {
+    ...DEFAULT_LABELER_PARAMS.segmentation,
+    offsets: { ...DEFAULT_LABELER_PARAMS.segmentation.offsets },
+  };
+  if (config.labeler.switchCost !== undefined) segmentation.switchCost = config.labeler.switchCost;
+  for (const [key, value] of Object.entries(config.labeler.offsets ?? {})) {
+    if (!isRegime(key)) throw new Error(`labeler.offsets.${key}: unknown regime`);
+    segmentation.offsets[key] = value;
+  }
+  return { ...DEFAULT_LABELER_PARAMS, thresholds, segmentation };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   WINDOW_STEPS,
   warmupCandles,
 } from '@regime/features';
-import { BASE_INTERVAL_MS, SeriesLabeler } from './label-series.ts';
+import { BASE_INTERVAL_MS, type InstantLabels, SeriesLabeler } from './label-series.ts';
 import type { LabelerParams } from './labeler.ts';
 import { regimeIndex } from './regimes.ts';
 
@@ -25,10 +25,12 @@ export interface Dataset {
   steps: number;
   featureCount: number;
   windows: Float32Array;
-  /** Forward regime index (the target). */
+  /** Labeler 2's regime index at T (the target). */
   labels: Uint8Array;
-  /** Backward regime index (the persistence baseline's prediction). */
-  persistence: Uint8Array;
+  /** The causal segmentation's regime at T (a baseline: the labeler on the data up to T only). */
+  causal: Uint8Array;
+  /** Today's trailing-window rules' regime at T (a baseline). */
+  rules: Uint8Array;
   asOf: Float64Array;
   /** Index into `symbols` per sample. */
   symbolIndex: Uint8Array;
@@ -37,8 +39,11 @@ export interface Dataset {
 
 /** Why candidate instants were dropped: nothing is bridged, every drop is counted. */
 export interface SkipCounts {
-  /** A candle the label (forward horizon, backward window or their trailing history) needs is missing. */
+  /** A candle the labels need is missing (a bar's window or its history crosses a gap, or the causal
+   * state has too few bars since the last gap). */
   labelGap: number;
+  /** Too close to the end of the data (or to a gap after it) for the segmentation to have settled. */
+  labelUnsettled: number;
   /** The feature window would span a missing candle. */
   featureGap: number;
   /** Not enough candles before the instant for the features to warm up. */
@@ -49,6 +54,20 @@ export interface DatasetProgress {
   symbol: string;
   done: number;
   total: number;
+}
+
+const labelers = new WeakMap<readonly Candle[], { params: LabelerParams; labeler: SeriesLabeler }>();
+
+/**
+ * The labeler of a base series, built once per series and parameters: the segmentation covers the
+ * whole series, and a dataset is built in many chunks of instants from the same history.
+ */
+export function labelerFor(candles: readonly Candle[], params: LabelerParams): SeriesLabeler {
+  const cached = labelers.get(candles);
+  if (cached && cached.params === params) return cached.labeler;
+  const labeler = new SeriesLabeler(candles, params);
+  labelers.set(candles, { params, labeler });
+  return labeler;
 }
 
 /** As-of instants in [from, to) every `strideMs` (a multiple of 5 minutes), aligned to the stride. */
@@ -117,7 +136,7 @@ function windowsOrSkip(
 
 /**
  * Assembles labelled samples: for each symbol and each candidate as-of instant, the 64 × 36 window
- * from packages/features and the forward/backward labels from the labeler. Pure: candles in, arrays out.
+ * from packages/features, labeler 2's regime at T and the two labeler baselines (causal, rules). Pure: candles in, arrays out.
  */
 export function buildDataset(
   inputs: readonly SymbolHistory[],
@@ -125,21 +144,23 @@ export function buildDataset(
   params: LabelerParams,
   onProgress?: (p: DatasetProgress) => void,
 ): { dataset: Dataset; skipped: SkipCounts } {
-  const skipped: SkipCounts = { labelGap: 0, featureGap: 0, featureWarmup: 0 };
+  const skipped: SkipCounts = { labelGap: 0, labelUnsettled: 0, featureGap: 0, featureWarmup: 0 };
   const featureCount = FEATURE_NAMES.length;
   const stride = WINDOW_STEPS * featureCount;
   const windows: Float32Array[] = [];
   const labels: number[] = [];
-  const persistence: number[] = [];
+  const causal: number[] = [];
+  const rules: number[] = [];
   const sampleAsOf: number[] = [];
   const symbolIndex: number[] = [];
   inputs.forEach((input, s) => {
-    const labeler = new SeriesLabeler(input.history['5m'], params);
-    const labelled: { asOf: number; forward: number; backward: number }[] = [];
+    const labeler = labelerFor(input.history['5m'], params);
+    const labelled: { asOf: number; labels: InstantLabels }[] = [];
     for (const asOf of asOfs) {
       const l = labeler.labelsAt(asOf);
-      if (!l) skipped.labelGap++;
-      else labelled.push({ asOf, forward: regimeIndex(l.forward), backward: regimeIndex(l.backward) });
+      if (l === 'gap') skipped.labelGap++;
+      else if (l === 'unsettled') skipped.labelUnsettled++;
+      else labelled.push({ asOf, labels: l });
     }
     for (let c = 0; c < labelled.length; c += CHUNK) {
       const chunk = labelled.slice(c, c + CHUNK);
@@ -153,8 +174,9 @@ export function buildDataset(
         const w = found[k];
         if (!w) return;
         windows.push(Float32Array.from(w.values));
-        labels.push(x.forward);
-        persistence.push(x.backward);
+        labels.push(regimeIndex(x.labels.label));
+        causal.push(regimeIndex(x.labels.causal));
+        rules.push(regimeIndex(x.labels.rules));
         sampleAsOf.push(x.asOf);
         symbolIndex.push(s);
       });
@@ -176,7 +198,8 @@ export function buildDataset(
       featureCount,
       windows: all,
       labels: Uint8Array.from(labels),
-      persistence: Uint8Array.from(persistence),
+      causal: Uint8Array.from(causal),
+      rules: Uint8Array.from(rules),
       asOf: Float64Array.from(sampleAsOf),
       symbolIndex: Uint8Array.from(symbolIndex),
       symbols: inputs.map((i) => i.symbol),
@@ -197,7 +220,8 @@ export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Da
     featureCount,
     windows: new Float32Array(size * steps * featureCount),
     labels: new Uint8Array(size),
-    persistence: new Uint8Array(size),
+    causal: new Uint8Array(size),
+    rules: new Uint8Array(size),
     asOf: new Float64Array(size),
     symbolIndex: new Uint8Array(size),
     symbols,
@@ -206,7 +230,8 @@ export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Da
   for (const p of parts) {
     out.windows.set(p.windows, at * steps * featureCount);
     out.labels.set(p.labels, at);
-    out.persistence.set(p.persistence, at);
+    out.causal.set(p.causal, at);
+    out.rules.set(p.rules, at);
     out.asOf.set(p.asOf, at);
     out.symbolIndex.set(
       p.symbolIndex.map((i) => symbols.indexOf(p.symbols[i]!)),
@@ -220,6 +245,7 @@ export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Da
 export function addSkipCounts(a: SkipCounts, b: SkipCounts): SkipCounts {
   return {
     labelGap: a.labelGap + b.labelGap,
+    labelUnsettled: a.labelUnsettled + b.labelUnsettled,
     featureGap: a.featureGap + b.featureGap,
     featureWarmup: a.featureWarmup + b.featureWarmup,
   };

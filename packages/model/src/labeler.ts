@@ -1,33 +1,58 @@
+import type { CostScales } from './regime-costs.ts';
 import { REGIMES, type Regime } from './regimes.ts';
 
 /**
- * The regime labeler: deterministic rules that name what the market DOES over a horizon of bars.
- * See REGIMES.md for the definitions, the thresholds and why they were chosen.
+ * Labeler 2: a symbol's regime at T is the regime of the segment containing T in a segmentation of
+ * its whole history into the six regimes (REGIMES.md). This file holds what one 15-minute bar's
+ * evidence is (the quantities of the trailing window that ends at the bar) and the six rules of
+ * labeler 1 that define each regime's region of that evidence; regime-costs.ts turns the rules into
+ * per-bar costs, segmentation.ts segments, label-series.ts applies it to a candle series.
  *
- * It works on a contiguous base series (5m candles) and builds bars of the primary timeframe's
- * length (3 × 5m = 15 minutes) anchored at the instant being labelled, so every 5-minute as-of
- * instant T gets a horizon of exactly `horizonBars` × 15 minutes starting at T. Every quantity is a
- * log return, a ratio or a percentile rank, so the rules are scale-free (any pair, any price level).
+ * Every quantity is a log return, a ratio or a percentile rank, so the labels are scale-free (any
+ * pair, any price level).
  */
 
-export const LABELER_VERSION = '1.0.0';
+export const LABELER_VERSION = '2.0.0';
 
 export interface LabelerParams {
   /** Base candles per bar (3 × 5m = one 15m bar). */
   baseCandlesPerBar: number;
-  /** Bars in the labelled horizon (16 × 15m = 4 hours). */
-  horizonBars: number;
-  /** Trailing non-overlapping horizon-sized blocks the horizon is ranked against (90 × 4 h = 15 days). */
+  /** Bars in the trailing evidence window of a bar (16 × 15m = 4 hours). */
+  windowBars: number;
+  /** Earlier non-overlapping windows a bar's window is ranked against (90 × 4 h = 15 days). */
   historyBlocks: number;
-  /** Newest trailing blocks whose mean true range is the ATR reference (6 × 4 h = 24 hours). */
+  /** Newest earlier windows whose mean true range is the ATR reference (6 × 4 h = 24 hours). */
   atrBlocks: number;
+  /** The rules' thresholds: each regime's region of the evidence. */
   thresholds: LabelerThresholds;
+  /** The segmentation: per-bar costs and the switching cost λ. */
+  segmentation: SegmentationParams;
+}
+
+export interface SegmentationParams {
+  /** λ: the cost of one regime switch, in cost units (one unit = one scale of one quantity). */
+  switchCost: number;
+  /** Per-quantity distances that count as one cost unit. */
+  scales: CostScales;
+  /** Added to every bar's cost of a regime: shifts the coverage of the regimes. */
+  offsets: Record<Regime, number>;
+  /**
+   * Bars of data a label needs after its bar. The segmentation near the end of the data is
+   * provisional (a later bar can move the last switch); after this many bars a label changes
+   * rarely (REGIMES.md, "Settling"), so instants closer to the end of the data are not labelled.
+   */
+  settleBars: number;
+  /**
+   * Bars the causal state needs before the first instant it is asked for: the forward recursion
+   * forgets where it started within about this many bars.
+   */
+  warmupBars: number;
 }
 
 export interface LabelerThresholds {
-  /** volatility_spike: horizon volatility ≥ this × the median trailing block volatility … */
+  /** volatility_spike: window volatility ≥ this × the median earlier-window volatility … */
   spikeVolRatio: number;
-  /** … and at or above this percentile of the trailing blocks. */
+  /** … and at or above this percentile of the earlier windows. */
   spikeVolPercentile: number;
   /** strong_trend: efficiency ratio ≥ this … */
   strongEfficiency: number;
@@ -37,9 +62,9 @@ export interface LabelerThresholds {
   weakEfficiency: number;
   /** … and a net move of at least this many ATRs. */
   weakNetAtr: number;
-  /** choppy_high_vol: horizon volatility at or above this percentile of the trailing blocks. */
+  /** choppy_high_vol: window volatility at or above this percentile of the earlier windows. */
   choppyVolPercentile: number;
-  /** squeeze: Bollinger width at or below this percentile of the trailing blocks … */
+  /** squeeze: Bollinger width at or below this percentile of the earlier windows … */
   squeezeBbPercentile: number;
   /** … and a high-low range of at most this many ATRs. */
   squeezeRangeAtr: number;
@@ -47,7 +72,7 @@ export interface LabelerThresholds {
 
 export const DEFAULT_LABELER_PARAMS: LabelerParams = {
   baseCandlesPerBar: 3,
-  horizonBars: 16,
+  windowBars: 16,
   historyBlocks: 90,
   atrBlocks: 6,
   thresholds: {
@@ -61,6 +86,20 @@ export const DEFAULT_LABELER_PARAMS: LabelerParams = {
     squeezeBbPercentile: 0.2,
     squeezeRangeAtr: 4,
   },
+  segmentation: {
+    switchCost: 4,
+    scales: {
+      efficiency: 0.1,
+      netAtr: 1,
+      logVolRatio: 0.35,
+      volPercentile: 0.1,
+      bbPercentile: 0.1,
+      rangeAtr: 1,
+    },
+    offsets: Object.fromEntries(REGIMES.map((r) => [r, 0])) as Record<Regime, number>,
+    settleBars: 24,
+    warmupBars: 192,
+  },
 };
 
 /** A contiguous run of base candles (no missing candle inside), as parallel arrays. */
@@ -71,7 +110,7 @@ export interface BaseSeries {
   close: ArrayLike<number>;
 }
 
-/** What one horizon-sized window of bars did (all scale-free). */
+/** What one window of `windowBars` bars did (all scale-free). */
 export interface WindowShape {
   /** ln(last close / reference close): the signed net move. */
   net: number;
@@ -79,7 +118,7 @@ export interface WindowShape {
   efficiency: number;
   /** Root mean square bar log return. */
   volatility: number;
-  /** Bollinger(horizon, 2) width of the bar closes: 4 × population std / mean × 100. */
+  /** Bollinger(windowBars, 2) width of the bar closes: 4 × population std / mean × 100. */
   bbWidth: number;
   /** ln(max high / min low). */
   rangeLog: number;
@@ -105,16 +144,16 @@ export interface RegimeEvidence extends WindowShape {
 
 /** Base candles a window starting at index `start` spans (plus the reference candle before it). */
 export function windowSpan(params: LabelerParams): number {
-  return params.baseCandlesPerBar * params.horizonBars;
+  return params.baseCandlesPerBar * params.windowBars;
 }
 
 /**
- * Shape of the window of `horizonBars` bars whose first base candle is `start`; the reference price
+ * Shape of the window of `windowBars` bars whose first base candle is `start`; the reference price
  * is the close of candle `start - 1`. The caller guarantees `start - 1 … start + span - 1` exist.
  */
 export function windowShape(series: BaseSeries, start: number, params: LabelerParams): WindowShape {
   const per = params.baseCandlesPerBar;
-  const bars = params.horizonBars;
+  const bars = params.windowBars;
   const reference = series.close[start - 1]!;
   let prevClose = reference;
   let path = 0;
@@ -228,23 +267,6 @@ export function classifyRegime(e: RegimeEvidence, t: LabelerThresholds): Regime 
   if (e.volPercentile >= t.choppyVolPercentile) return 'choppy_high_vol';
   if (e.bbPercentile <= t.squeezeBbPercentile && e.rangeAtr <= t.squeezeRangeAtr) return 'squeeze';
   return 'range';
-}
-
-/**
- * Forward label of the as-of instant whose first future base candle is `start`: what the market
- * does over the next horizon. Undefined when the history or the horizon is not in the series.
- */
-export function forwardRegime(series: BaseSeries, start: number, params: LabelerParams): Regime | undefined {
-  const e = regimeEvidence(series, start, params);
-  return e && classifyRegime(e, params.thresholds);
-}
-
-/**
- * The same rules applied to the window ENDING at the as-of instant (the persistence baseline): it uses
- * only candles closed by then, so it is a legitimate forecast "the next 4 h look like the last 4 h".
- */
-export function backwardRegime(series: BaseSeries, start: number, params: LabelerParams): Regime | undefined {
-  return forwardRegime(series, start - windowSpan(params), params);
 }
 
 /** Class counts and mean run length (in consecutive labelled instants) of a label sequence. */

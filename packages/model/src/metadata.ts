@@ -5,7 +5,7 @@ import type { NetworkConfig } from './network.ts';
 import type { EpochReport } from './train.ts';
 
 /** Bumped when the artifact layout changes; loading refuses any other value. */
-export const ARTIFACT_FORMAT = 2;
+export const ARTIFACT_FORMAT = 3;
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -52,10 +52,31 @@ export const metadataSchema = z.object({
     version: z.string(),
     params: z.object({
       baseCandlesPerBar: z.number().int(),
-      horizonBars: z.number().int(),
+      windowBars: z.number().int(),
       historyBlocks: z.number().int(),
       atrBlocks: z.number().int(),
       thresholds,
+      segmentation: z.object({
+        switchCost: z.number().nonnegative(),
+        scales: z.object({
+          efficiency: z.number().positive(),
+          netAtr: z.number().positive(),
+          logVolRatio: z.number().positive(),
+          volPercentile: z.number().positive(),
+          bbPercentile: z.number().positive(),
+          rangeAtr: z.number().positive(),
+        }),
+        offsets: z.object({
+          strong_trend: z.number(),
+          weak_trend: z.number(),
+          range: z.number(),
+          squeeze: z.number(),
+          volatility_spike: z.number(),
+          choppy_high_vol: z.number(),
+        }),
+        settleBars: z.number().int().nonnegative(),
+        warmupBars: z.number().int().nonnegative(),
+      }),
     }),
   }),
   network: z.object({
@@ -106,6 +127,16 @@ export const metadataSchema = z.object({
         }),
       })
       .optional(),
+  }),
+  /** The decision layer (decision.ts), tuned on validation; one window is the plain argmax. */
+  decision: z.object({
+    windows: z.number().int().positive(),
+    spacingMinutes: z.number().int().positive(),
+    switchCost: z.number().nonnegative(),
+    validation: z.object({
+      argmax: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
+      chosen: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
+    }),
   }),
   metrics: z.object({
     validation: z.object({ macroF1: z.number(), accuracy: z.number() }),

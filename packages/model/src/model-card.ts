@@ -19,8 +19,9 @@ export function renderCardFacts(metadata: ModelMetadata, report: EvaluationRepor
   lines.push(`## Model ${metadata.version}`, '');
   lines.push(
     `- Network (wide and deep): softmax(6) of the sum of a linear map of the newest feature row and the ${metadata.calendarNames.length} calendar inputs of T (${metadata.calendarNames.join(', ')}), started from the fitted logistic baseline, and window ${metadata.steps} × ${metadata.featureNames.length} → ${metadata.steps / metadata.network.groupSteps} LSTM steps of ${metadata.network.groupSteps} × ${metadata.featureNames.length} → LSTM(${metadata.network.units}) → with the calendar → dense(${metadata.network.hidden}, ReLU) → dropout ${metadata.network.dropout} → linear; seed ${metadata.network.seed}.`,
-    `- Labeler ${metadata.labeler.version}: horizon ${metadata.labeler.params.horizonBars} × 15 min, history ${metadata.labeler.params.historyBlocks} blocks (see REGIMES.md).`,
+    `- Labeler ${metadata.labeler.version}: segmentation of 15-minute bars with switching cost ${metadata.labeler.params.segmentation.switchCost}, evidence from the ${metadata.labeler.params.windowBars} bars ending at each bar, history ${metadata.labeler.params.historyBlocks} blocks; a label is final ${metadata.labeler.params.segmentation.settleBars / 4} h after its bar (see REGIMES.md).`,
     `- Trained on ${t.symbols.join(', ')} on the ${t.backend} backend: ${t.epochs.length} epochs (max ${t.maxEpochs}, patience ${t.patience}), best epoch ${t.bestEpoch}, ${(t.trainingSeconds / 60).toFixed(1)} min from the start of the first epoch to the end of the last, ${t.samplesPerSecond.toFixed(0)} training samples/s.`,
+    `- Decision layer: ${decisionLine(metadata.decision)}`,
     `- Data: sha256 of the candles used \`${t.dataHash}\`.`,
     '',
     '| split | period | as-of stride | samples |',
@@ -49,6 +50,14 @@ export function renderCardFacts(metadata: ModelMetadata, report: EvaluationRepor
   );
   lines.push(renderReportMarkdown(report));
   return lines.join('\n');
+}
+
+function decisionLine(d: ModelMetadata['decision']): string {
+  const v = d.validation;
+  const effect = `validation macro-F1 ${num(v.argmax.macroF1)} → ${num(v.chosen.macroF1)}, switches/day ${v.argmax.switchesPerDay.toFixed(2)} → ${v.chosen.switchesPerDay.toFixed(2)}`;
+  return d.windows === 1
+    ? `none (the argmax won on validation: ${effect}).`
+    : `the written regime is the causal segmentation of the model's answers for the last ${d.windows} windows, ${d.spacingMinutes} min apart, with switching cost ${d.switchCost} (in −ln p); tuned on validation: ${effect}.`;
 }
 
 /** Replaces the generated part of an existing card (or builds a card around it). */

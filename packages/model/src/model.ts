@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FeatureWindow } from '@regime/features';
 import { readArtifact } from './artifact.ts';
 import { calendarInputs } from './calendar.ts';
+import { type DecisionRule, decideRegime } from './decision.ts';
 import type { ModelMetadata } from './metadata.ts';
 import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler } from './scaler.ts';
@@ -19,6 +20,8 @@ export interface RegimePrediction {
 export interface RegimeModel {
   readonly version: string;
   readonly metadata: ModelMetadata;
+  /** The decision layer's rule (decision.ts): how many earlier windows the written regime reads. */
+  readonly decision: DecisionRule;
   /** One prediction per window, in order. Refuses windows whose shape or feature names differ from the model's. */
   predict(windows: readonly FeatureWindow[]): Promise<RegimePrediction[]>;
   dispose(): void;
@@ -46,6 +49,18 @@ export function toPrediction(probabilities: ArrayLike<number>, offset = 0): Regi
 }
 
 /**
+ * The written prediction of T from the model's answers for the rule's windows (oldest first, the
+ * newest at T): the decided regime, its probability at T, and T's probabilities.
+ */
+export function decidePrediction(rule: DecisionRule, answers: readonly RegimePrediction[]): RegimePrediction {
+  const newest = answers[answers.length - 1];
+  if (!newest) throw new Error('the decision needs the prediction at T');
+  const rows = answers.flatMap((a) => REGIMES.map((r) => a.probabilities[r]));
+  const regime = REGIMES[decideRegime(rows, answers.length, rule)]!;
+  return { regime, confidence: newest.probabilities[regime], probabilities: newest.probabilities };
+}
+
+/**
  * Loads an artifact folder and verifies it against this build (feature names in order, intervals,
  * steps, regime map, labeler version, model shapes); a mismatch throws ModelArtifactError.
  */
@@ -58,6 +73,11 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
   return {
     version: metadata.version,
     metadata,
+    decision: {
+      windows: metadata.decision.windows,
+      spacingMinutes: metadata.decision.spacingMinutes,
+      switchCost: metadata.decision.switchCost,
+    },
     async predict(windows) {
       if (disposed) throw new Error(`model ${metadata.version} has been disposed`);
       if (windows.length === 0) return [];

@@ -48,7 +48,7 @@ const WIDE_LAYER = 'wide';
  * layer starts at zero, so training begins from the baseline's predictions and the LSTM learns only
  * what the sequence adds to them; an LSTM trained from scratch on these noisy labels did worse than
  * the logistic regression (MODEL_CARD.md). The calendar joins the deep part after the LSTM because it
- * says which hours the next 4 h cover, which must interact with the LSTM's summary. The dropout layer is
+ * says which session T falls in, which must interact with the LSTM's summary. The dropout layer is
  * seeded, so training is reproducible: tfjs draws the same mask for each position in a batch, and the
  * per-epoch shuffle moves samples across positions, so each sample meets a different mask each epoch.
  */

@@ -21,8 +21,9 @@ import {
   type SkipCounts,
   type SymbolHistory,
 } from './dataset.ts';
+import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
-import { BASE_INTERVAL_MS } from './label-series.ts';
+import { BAR_MS, BASE_INTERVAL_MS } from './label-series.ts';
 import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
@@ -43,20 +44,23 @@ import {
  * history and the features' warm-up of every interval; after it, the label horizon.
  */
 export function candleRange(period: Period, params: LabelerParams): Period {
-  // The backward (persistence) window and its history reach one window further back than the forward label.
-  const labelBefore = (historyCandles(params) + windowSpan(params)) * BASE_INTERVAL_MS;
+  // The first bar's window and its history, plus the bars the causal state needs to warm up.
+  const labelBefore =
+    (historyCandles(params) + windowSpan(params)) * BASE_INTERVAL_MS +
+    params.segmentation.warmupBars * BAR_MS;
   const warmup = warmupCandles();
   const featureBefore = Math.max(
     ...(['5m', '15m', '1h'] as const).map((interval) => (warmup[interval] + 1) * INTERVAL_MS[interval]),
   );
   return {
     from: period.from - Math.max(labelBefore, featureBefore),
-    to: period.to + windowSpan(params) * BASE_INTERVAL_MS,
+    to: period.to + labelHorizonMs(params),
   };
 }
 
+/** How far after T the data must reach for T's label to have settled (the segmentation looks ahead). */
 export function labelHorizonMs(params: LabelerParams): number {
-  return windowSpan(params) * BASE_INTERVAL_MS;
+  return (params.segmentation.settleBars + 1) * BAR_MS;
 }
 
 /** sha256 over every candle (open time and OHLCV) of every series used, in a fixed order. */
@@ -98,14 +102,15 @@ export function selectSamples(d: Dataset, indices: ArrayLike<number>): Dataset {
     size: indices.length,
     windows,
     labels: pick(d.labels, (n) => new Uint8Array(n)),
-    persistence: pick(d.persistence, (n) => new Uint8Array(n)),
+    causal: pick(d.causal, (n) => new Uint8Array(n)),
+    rules: pick(d.rules, (n) => new Uint8Array(n)),
     asOf: pick(d.asOf, (n) => new Float64Array(n)),
     symbolIndex: pick(d.symbolIndex, (n) => new Uint8Array(n)),
   };
 }
 
 export interface PipelineProgress {
-  stage: 'dataset' | 'baselines' | 'training';
+  stage: 'dataset' | 'baselines' | 'training' | 'decision';
   split?: keyof SplitPeriods;
   dataset?: DatasetProgress;
   batch?: { epoch: number; done: number; total: number; loss: number };
@@ -138,7 +143,7 @@ export async function splitDataset(
   const asOfs = asOfInstants(period.from, period.to, strideMinutes * 60_000);
   const symbols = inputs.map((i) => i.symbol);
   const parts: Dataset[] = [];
-  let skipped: SkipCounts = { labelGap: 0, featureGap: 0, featureWarmup: 0 };
+  let skipped: SkipCounts = { labelGap: 0, labelUnsettled: 0, featureGap: 0, featureWarmup: 0 };
   for (const input of inputs) {
     for (let c = 0; c < asOfs.length; c += INSTANTS_PER_CALL) {
       const built = buildDataset([input], asOfs.slice(c, c + INSTANTS_PER_CALL), params);
@@ -322,6 +327,14 @@ export async function trainPipeline(
         backend: context.backend,
         dataHash,
       },
+      // Replaced by the tuned rule once training ends; checkpoints answer with the argmax.
+      decision: {
+        ...ARGMAX_RULE,
+        validation: {
+          argmax: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
+          chosen: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
+        },
+      },
       metrics: {
         validation: { macroF1: best.validationMacroF1, accuracy: best.validationAccuracy },
       },
@@ -354,5 +367,14 @@ export async function trainPipeline(
   const metadata = await describe(result.model, result.epochs);
   metadata.training.decisionBias = decisionBias;
   metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
+  onProgress?.({ stage: 'decision' });
+  const validationProbabilities = predictProbabilities(result.model, networkInputs(validationX, validation));
+  const clock = {
+    asOf: validation.asOf,
+    symbolIndex: validation.symbolIndex,
+    strideMs: config.strideMinutes.validation * 60_000,
+  };
+  const tuned = tuneDecisionRule(validationProbabilities, validation.labels, clock);
+  metadata.decision = { ...tuned.rule, validation: { argmax: tuned.argmax, chosen: tuned.chosen } };
   return { model: result.model, metadata, scaler, baselines };
 }

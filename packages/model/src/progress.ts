@@ -45,6 +45,11 @@ function barReporter(maxEpochs: number): ProgressReporter {
         bar = undefined;
         key = '';
         console.log('fitting the logistic-regression baseline…');
+      } else if (p.stage === 'decision') {
+        bar?.stop();
+        bar = undefined;
+        key = '';
+        console.log('tuning the decision layer on validation…');
       } else if (p.batch) {
         const b = p.batch;
         open(
@@ -84,6 +89,7 @@ function logReporter(logger: Logger, maxEpochs: number): ProgressReporter {
     update(p) {
       if (p.stage === 'dataset' && p.dataset) datasetLine(p.split, p.dataset);
       else if (p.stage === 'baselines') logger.info('fitting the logistic-regression baseline');
+      else if (p.stage === 'decision') logger.info('tuning the decision layer on validation');
       else if (p.batch) {
         const quarter = Math.floor((p.batch.done / p.batch.total) * 4);
         if (quarter !== lastQuarter && quarter < 4) {

@@ -3,7 +3,7 @@ import { FEATURE_NAMES, featureWindow, WINDOW_STEPS } from '@regime/features';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, splitPeriods } from '../src/config.ts';
 import { asOfInstants, buildDataset } from '../src/dataset.ts';
-import { SeriesLabeler } from '../src/label-series.ts';
+import { BAR_MS, SeriesLabeler } from '../src/label-series.ts';
 import { DEFAULT_LABELER_PARAMS, historyCandles, windowSpan } from '../src/labeler.ts';
 import { candleRange, evenSubsample } from '../src/pipeline.ts';
 import { regimeIndex } from '../src/regimes.ts';
@@ -13,11 +13,11 @@ const params = DEFAULT_LABELER_PARAMS;
 const M5 = INTERVAL_MS['5m'];
 const DAY = 86_400_000;
 
-// 20 days of 5m candles: enough for the 1h warm-up and the 15-day label history.
+// 23 days of 5m candles: enough for the 1h warm-up, the 15-day label history and the 2-day causal warm-up.
 const start = Date.UTC(2024, 0, 1);
 const candles = synthetic5m(
   [
-    { candles: 4000, drift: 0, vol: 0.001 },
+    { candles: 4800, drift: 0, vol: 0.001 },
     { candles: 800, drift: 0.0003, vol: 0.002 },
     { candles: 1000, drift: 0, vol: 0.0005 },
   ],
@@ -29,10 +29,12 @@ const end = candles[candles.length - 1]!.openTime + M5;
 describe('buildDataset', () => {
   const asOfs = asOfInstants(start, end, 60 * 60_000);
 
-  it('pairs each usable instant with its feature window and its forward and backward labels', () => {
+  it('pairs each usable instant with its feature window, its label and the labeler baselines', () => {
     const { dataset, skipped } = buildDataset([{ symbol: 'TESTUSDT', history }], asOfs, params);
     expect(dataset.size).toBeGreaterThan(50);
-    expect(dataset.size + skipped.labelGap + skipped.featureGap + skipped.featureWarmup).toBe(asOfs.length);
+    expect(
+      dataset.size + skipped.labelGap + skipped.labelUnsettled + skipped.featureGap + skipped.featureWarmup,
+    ).toBe(asOfs.length);
     expect(dataset.windows.length).toBe(dataset.size * WINDOW_STEPS * FEATURE_NAMES.length);
     const labeler = new SeriesLabeler(candles, params);
     for (const i of [0, Math.floor(dataset.size / 2), dataset.size - 1]) {
@@ -44,14 +46,19 @@ describe('buildDataset', () => {
       const got = dataset.windows.subarray(i * row, (i + 1) * row);
       for (let k = 0; k < row; k++)
         expect(Math.abs(got[k]! - expected[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(expected[k]!)));
-      const labels = labeler.labelsAt(asOf)!;
-      expect(dataset.labels[i]).toBe(regimeIndex(labels.forward));
-      expect(dataset.persistence[i]).toBe(regimeIndex(labels.backward));
+      const labels = labeler.labelsAt(asOf);
+      if (typeof labels === 'string') throw new Error(`instant ${asOf} has no labels: ${labels}`);
+      expect(dataset.labels[i]).toBe(regimeIndex(labels.label));
+      expect(dataset.causal[i]).toBe(regimeIndex(labels.causal));
+      expect(dataset.rules[i]).toBe(regimeIndex(labels.rules));
     }
-    // The first labelled instant has the full label history behind it; the last has its horizon ahead.
-    const firstPossible = start + (historyCandles(params) + windowSpan(params)) * M5;
+    // The first labelled instant has the label history and the causal warm-up behind it; the last has
+    // the settling bars ahead.
+    const seg = params.segmentation;
+    const firstPossible =
+      start + (historyCandles(params) + windowSpan(params)) * M5 + seg.warmupBars * BAR_MS;
     expect(dataset.asOf[0]!).toBeGreaterThanOrEqual(firstPossible);
-    expect(dataset.asOf[dataset.size - 1]! + windowSpan(params) * M5).toBeLessThanOrEqual(end);
+    expect(dataset.asOf[dataset.size - 1]! + seg.settleBars * BAR_MS).toBeLessThanOrEqual(end);
   });
 
   it('skips and counts instants whose label or window would cross a missing candle', () => {
@@ -64,10 +71,10 @@ describe('buildDataset', () => {
       params,
     );
     expect(dataset.size).toBeLessThan(full.size);
-    expect(skipped.labelGap + skipped.featureGap).toBeGreaterThan(0);
-    // No surviving instant's label horizon, backward window or feature window covers the hole.
+    expect(skipped.labelGap + skipped.labelUnsettled + skipped.featureGap).toBeGreaterThan(0);
+    // No surviving instant's settling bars, label window or feature window covers the hole.
     for (const asOf of dataset.asOf) {
-      expect(asOf > holeAt || asOf + windowSpan(params) * M5 <= holeAt).toBe(true);
+      expect(asOf > holeAt || asOf + params.segmentation.settleBars * BAR_MS <= holeAt).toBe(true);
     }
   });
 });
@@ -99,13 +106,13 @@ describe('splits', () => {
     expect(() => parseTrainConfig(bad, 'x.json')).toThrow(/symbols[\s\S]*from/);
   });
 
-  it('loads enough candles before the period for the label history and every feature warm-up', () => {
+  it('loads enough candles around the period for the label history, the causal warm-up, settling and every feature warm-up', () => {
     const period = { from: Date.UTC(2024, 5, 1), to: Date.UTC(2024, 6, 1) };
     const range = candleRange(period, params);
     expect(period.from - range.from).toBeGreaterThanOrEqual(
-      (historyCandles(params) + windowSpan(params)) * M5,
+      (historyCandles(params) + windowSpan(params)) * M5 + params.segmentation.warmupBars * BAR_MS,
     );
-    expect(range.to - period.to).toBe(windowSpan(params) * M5);
+    expect(range.to - period.to).toBe((params.segmentation.settleBars + 1) * BAR_MS);
   });
 
   it('subsamples evenly', () => {

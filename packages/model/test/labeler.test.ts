@@ -1,13 +1,11 @@
 import { type Candle, closeTimeOf, INTERVAL_MS } from '@regime/candles';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeriesLabeler } from '../src/label-series.ts';
+import { BAR_MS, SeriesLabeler } from '../src/label-series.ts';
 import {
   type BaseSeries,
-  backwardRegime,
   classifyRegime,
   DEFAULT_LABELER_PARAMS,
-  forwardRegime,
   historyCandles,
   labelStatistics,
   percentileRank,
@@ -52,11 +50,14 @@ function withPath(history: readonly Candle[], logReturns: readonly number[]): Ca
   return out;
 }
 
-// A calm random walk long enough for the full trailing history, then a constructed 4 h horizon.
+/** The rules' regime of the window starting at candle `start` (the evidence labeler 2's costs soften). */
+const rulesAt = (series: BaseSeries, start: number) =>
+  classifyRegime(regimeEvidence(series, start, params)!, t);
+
+// A calm random walk long enough for the full trailing history, then a constructed 4 h window.
 const history = synthetic5m([calm(historyCandles(params) + 5)], { seed: 11 });
 const horizonStart = history.length;
-const labelOf = (returns: readonly number[]) =>
-  forwardRegime(toSeries(withPath(history, returns)), horizonStart, params);
+const labelOf = (returns: readonly number[]) => rulesAt(toSeries(withPath(history, returns)), horizonStart);
 const repeat = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
 describe('labeler rules on constructed series', () => {
@@ -102,23 +103,10 @@ describe('labeler rules on constructed series', () => {
             low: c.low * k,
             close: c.close * k,
           }));
-          expect(forwardRegime(toSeries(scaled), start, params)).toBe(
-            forwardRegime(toSeries(series), start, params),
-          );
+          expect(rulesAt(toSeries(scaled), start)).toBe(rulesAt(toSeries(series), start));
         },
       ),
       { numRuns: 40 },
-    );
-  });
-
-  it('builds the backward (persistence) label only from candles before T', () => {
-    const base = synthetic5m([calm(historyCandles(params) + span + 10), calm(span + 10)], { seed: 9 });
-    const start = historyCandles(params) + span + 10;
-    const before = backwardRegime(toSeries(base), start, params);
-    const future = base.map((c, i) => (i >= start ? { ...c, close: c.close * 1.5, high: c.high * 1.6 } : c));
-    expect(backwardRegime(toSeries(future), start, params)).toBe(before);
-    expect(forwardRegime(toSeries(future), start, params)).not.toBe(
-      forwardRegime(toSeries(base), start, params),
     );
   });
 
@@ -174,26 +162,76 @@ describe('rule order', () => {
   });
 });
 
-describe('SeriesLabeler', () => {
-  const candles = synthetic5m([calm(historyCandles(params) + 3 * span)], { seed: 3 });
-  const firstLabelled = candles[historyCandles(params) + span]!.openTime;
+describe('SeriesLabeler (labeler 2)', () => {
+  const seg = params.segmentation;
+  // Calm, then a steady climb, then calm again: long enough for history, warm-up and settling.
+  const candles = synthetic5m(
+    [
+      calm(historyCandles(params) + span + 3 * seg.warmupBars),
+      { candles: 600, drift: 0.0006, vol: 0.0015 },
+      calm(600),
+    ],
+    { seed: 3 },
+  );
+  const labeler = new SeriesLabeler(candles, params);
+  const end = candles[candles.length - 1]!.openTime + INTERVAL_MS['5m'];
+  const firstBar = labeler.barClose[0]!;
+  const firstLabelled = firstBar + seg.warmupBars * BAR_MS;
+  const lastLabelled = labeler.barClose[labeler.barClose.length - 1]! - seg.settleBars * BAR_MS;
 
-  it('labels an instant once the history of its backward window is complete', () => {
-    const labeler = new SeriesLabeler(candles, params);
-    expect(labeler.labelsAt(firstLabelled)).toBeDefined();
-    expect(labeler.labelsAt(firstLabelled - INTERVAL_MS['5m'])).toBeUndefined();
+  it('labels from the end of the causal warm-up to the last settled bar, and says why elsewhere', () => {
+    expect(firstBar).toBe(Math.ceil(candles[historyCandles(params) + span]!.openTime / BAR_MS) * BAR_MS);
+    expect(labeler.labelsAt(firstLabelled)).toMatchObject({ label: expect.any(String) });
+    expect(labeler.labelsAt(firstLabelled - INTERVAL_MS['5m'])).toBe('gap');
+    expect(labeler.labelsAt(lastLabelled + 2 * INTERVAL_MS['5m'])).toMatchObject({
+      label: expect.any(String),
+    });
+    expect(labeler.labelsAt(lastLabelled + BAR_MS)).toBe('unsettled');
+    expect(labeler.labelsAt(end + BAR_MS)).toBe('gap');
   });
 
-  it('never bridges a missing candle in the horizon or the history', () => {
-    const at = firstLabelled + span * INTERVAL_MS['5m'];
-    const full = new SeriesLabeler(candles, params);
-    expect(full.labelsAt(at)).toBeDefined();
-    for (const missing of [at + 10 * INTERVAL_MS['5m'], at - 100 * INTERVAL_MS['5m']]) {
+  it('persists: regimes last hours, not minutes, and the climb is found as a trend', () => {
+    const states = labeler.segment;
+    let switches = 0;
+    for (let i = 1; i < states.length; i++) if (states[i] !== states[i - 1]) switches++;
+    const rulesSwitches = labeler.rules.reduce(
+      (n, r, i) => n + (i > 0 && r !== labeler.rules[i - 1] ? 1 : 0),
+      0,
+    );
+    expect(switches).toBeLessThan(rulesSwitches);
+    const climbMiddle = candles[historyCandles(params) + span + 3 * seg.warmupBars + 400]!.openTime;
+    const l = labeler.labelsAt(climbMiddle);
+    expect(l === 'gap' || l === 'unsettled' ? l : l.label).toMatch(/trend/);
+  });
+
+  it('gives the causal and rules baselines only from candles up to T', () => {
+    const at = firstLabelled + 50 * BAR_MS;
+    const before = labeler.labelsAt(at);
+    const cut = candles.findIndex((c) => c.openTime >= at);
+    const changed = candles.map((c, i) =>
+      i >= cut ? { ...c, close: c.close * 1.3, high: c.high * 1.4, open: c.open * 1.3, low: c.low * 1.2 } : c,
+    );
+    const after = new SeriesLabeler(changed, params).labelsAt(at);
+    if (before === 'gap' || before === 'unsettled' || after === 'gap' || after === 'unsettled')
+      throw new Error('expected labels');
+    expect(after.causal).toBe(before.causal);
+    expect(after.rules).toBe(before.rules);
+  });
+
+  it('never bridges a missing candle: the bars around a hole start a new run', () => {
+    const at = firstLabelled + 100 * BAR_MS;
+    expect(labeler.labelsAt(at)).toMatchObject({ label: expect.any(String) });
+    for (const missing of [at - 10 * INTERVAL_MS['5m'], at + 10 * INTERVAL_MS['5m']]) {
       const holed = new SeriesLabeler(
         candles.filter((c) => c.openTime !== missing),
         params,
       );
-      expect(holed.labelsAt(at)).toBeUndefined();
+      // Before the hole the label is unsettled, after it the causal state has no warm-up.
+      expect(['gap', 'unsettled']).toContain(holed.labelsAt(at));
+      // Every bar with evidence ends before the hole or has its window and history after it.
+      const reach = (span + historyCandles(params)) * INTERVAL_MS['5m'];
+      for (const close of holed.barClose) expect(close <= missing || close - reach > missing).toBe(true);
+      expect(holed.barClose.length).toBeLessThan(labeler.barClose.length);
     }
   });
 

@@ -35,7 +35,7 @@ const config = parseTrainConfig(
     to: '2024-01-26T12:00:00Z',
     validationFrom: '2024-01-23',
     testFrom: '2024-01-25',
-    splitGapHours: 6,
+    splitGapHours: 7,
     strideMinutes: { train: 60, validation: 60, test: 60 },
     model: { units: 8, maxEpochs: 2, patience: 2, batchSize: 32, seed: 7 },
     smoke: { symbol: 'TESTUSDT', from: '2024-01-25', to: '2024-01-25T12:00:00Z', strideMinutes: 60 },
@@ -65,7 +65,7 @@ describe('training pipeline on synthetic candles', () => {
     expect(m.training.samples.validation).toBeGreaterThan(20);
     expect(m.training.epochs.length).toBeGreaterThanOrEqual(1);
     expect(m.training.epochs.length).toBeLessThanOrEqual(2);
-    expect(m.training.periods.train.to).toBe('2024-01-22T18:00:00.000Z');
+    expect(m.training.periods.train.to).toBe('2024-01-22T17:00:00.000Z'); // validationFrom − splitGapHours
     expect(m.featureNames).toEqual(FEATURE_NAMES);
     expect(m.metrics.smoke?.samples).toBe(12);
     const bias = m.training.decisionBias!;
@@ -133,7 +133,14 @@ describe('training pipeline on synthetic candles', () => {
       60,
       trained.metadata.labeler.params,
     );
-    const results = evaluateClassifiers(trained.model, trained.scaler, trained.baselines, dataset);
+    const results = evaluateClassifiers(
+      trained.model,
+      trained.scaler,
+      trained.baselines,
+      dataset,
+      60,
+      trained.metadata.decision,
+    );
     for (const r of Object.values(results)) {
       expect(r.samples).toBe(dataset.size);
       expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(dataset.size);
@@ -168,6 +175,15 @@ describe('artifact verification', () => {
     ['intervals', (m) => (m.intervals = ['1h', '5m', '15m']), /intervals/],
     ['regime map', (m) => (m.regimes = [...m.regimes].reverse()), /regime map/],
     ['labeler version', (m) => (m.labeler.version = '0.0.1'), /labeler 0\.0\.1/],
+    [
+      'labeler-1 artifact (older layout too)',
+      (m) => {
+        m.labeler.version = '1.0.0';
+        (m as { format: number }).format = 2;
+        delete (m.labeler.params as Partial<typeof m.labeler.params>).segmentation;
+      },
+      /trained with labeler 1\.0\.0, this build labels with 2\.0\.0.*retrain/,
+    ],
     ['features version', (m) => (m.featuresVersion = 1), /features version 1/],
     ['calendar inputs', (m) => (m.calendarNames = ['weekend']), /calendar inputs \[weekend\]/],
     ['format', (m) => ((m as { format: number }).format = 99), /format 99/],

@@ -13,14 +13,20 @@ import { IlpWriter } from './ilp.ts';
 import { KlineEncoder } from './kline-encoder.ts';
 import { questDbTypeParsers, timestampParam } from './pg-types.ts';
 import {
+  eventId,
   eventProblem,
   type PipelineEvent,
+  type PredictionMode,
   type PredictionRow,
   predictionProblem,
   REGIME_IDS,
+  type RegimeId,
 } from './rows.ts';
-import { schemaStatements } from './schema.ts';
+import { type ExistingColumn, eventsMigrations, schemaStatements } from './schema.ts';
 import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
+import { type WaitForWalOptions, waitForTablesWal } from './wal.ts';
+
+export type { WaitForWalOptions };
 
 export interface ReadOptions {
   /** Only candles with closed = true (in-progress candles are skipped). */
@@ -30,11 +36,6 @@ export interface ReadOptions {
 export interface ConnectOptions {
   /** Rows per ILP HTTP request (= per QuestDB transaction). Default DEFAULT_ROWS_PER_REQUEST. */
   rowsPerRequest?: number;
-}
-
-export interface WaitForWalOptions {
-  /** Give up after this long (default 60 s). */
-  timeoutMs?: number;
 }
 
 interface KlineRow {
@@ -106,7 +107,9 @@ function writeEventRow(table: string, b: SenderBuffer, e: PipelineEvent): void {
   b.table(table).symbol('service', e.service).symbol('kind', e.kind);
   if (e.symbol !== undefined) b.symbol('symbol', e.symbol);
   if (e.interval !== undefined) b.symbol('interval', e.interval);
-  b.intColumn('count', e.count).stringColumn('detail', e.detail).at(e.ts, 'ms');
+  b.intColumn('count', e.count).stringColumn('detail', e.detail).stringColumn('event_id', eventId(e));
+  if (e.exchangeTs !== undefined) b.timestampColumn('exchange_ts', e.exchangeTs, 'ms');
+  b.at(e.ts, 'ms');
 }
 
 /**
@@ -164,6 +167,10 @@ export class QuestDb {
   /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
   async ensureSchema(): Promise<void> {
     for (const sql of schemaStatements(this.tables)) await this.pool.query(sql);
+    const columns = await this.query<ExistingColumn>(
+      `SELECT "column", "upsertKey" FROM table_columns('${this.tables.events}')`,
+    );
+    for (const sql of eventsMigrations(this.tables.events, columns)) await this.pool.query(sql);
   }
 
   /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */
@@ -207,7 +214,7 @@ export class QuestDb {
     );
   }
 
-  /** Appends events (no dedup: every event is a row). */
+  /** Appends events; the same event written again upserts its row (DEDUP UPSERT KEYS(ts, event_id)). */
   async writeEvents(events: readonly PipelineEvent[]): Promise<void> {
     assertAll(events, 'pipeline events', eventProblem);
     if (events.length === 0) return;
@@ -255,18 +262,63 @@ export class QuestDb {
     return rows.reverse().map(toCandle);
   }
 
-  /** Open time of the newest stored candle of the series, or undefined when there is none. */
+  /** Predictions of one symbol and mode with ts in [fromTs, toTs), ascending. */
+  async readPredictions(
+    symbol: string,
+    mode: PredictionMode,
+    fromTs: number,
+    toTs: number,
+  ): Promise<PredictionRow[]> {
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT ts, symbol, mode, regime, confidence, ${REGIME_IDS.map((id) => `p_${id}`).join(', ')},
+              model_version, latency_ms, created_at
+       FROM ${this.tables.predictions}
+       WHERE symbol = $1 AND mode = $2 AND ts >= $3 AND ts < $4
+       ORDER BY ts`,
+      [symbol, mode, timestampParam(fromTs), timestampParam(toTs)],
+    );
+    return rows.map((r) => ({
+      ts: r.ts as number,
+      symbol: r.symbol as string,
+      mode: r.mode as PredictionMode,
+      regime: r.regime as string,
+      confidence: r.confidence as number,
+      probabilities: Object.fromEntries(REGIME_IDS.map((id) => [id, r[`p_${id}`] as number])) as Record<
+        RegimeId,
+        number
+      >,
+      modelVersion: r.model_version as string,
+      latencyMs: r.latency_ms as number,
+      createdAt: r.created_at as number,
+    }));
+  }
+
+  /**
+   * Open time of the newest stored candle of the series, or undefined when there is none.
+   * `beforeOpenTime` (exclusive) ignores rows at or after it, e.g. rows dated after the exchange's clock.
+   */
   async latestOpenTime(
     symbol: string,
     interval: Interval,
-    opts: ReadOptions = {},
+    opts: ReadOptions & { beforeOpenTime?: number } = {},
   ): Promise<number | undefined> {
+    const params: unknown[] = [symbol, interval];
+    if (opts.beforeOpenTime !== undefined) params.push(timestampParam(opts.beforeOpenTime));
     const rows = await this.query<{ ts: number | null }>(
       `SELECT max(ts) ts FROM ${this.tables.klines}
-       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}`,
-      [symbol, interval],
+       WHERE symbol = $1 AND "interval" = $2${opts.closedOnly ? ' AND closed' : ''}${opts.beforeOpenTime !== undefined ? ' AND ts < $3' : ''}`,
+      params,
     );
     return rows[0]?.ts ?? undefined;
+  }
+
+  /** How many rows of the series open at or after `openTime` (e.g. rows dated after the exchange's clock). */
+  async countKlinesFrom(symbol: string, interval: Interval, openTime: number): Promise<number> {
+    const rows = await this.query<{ n: number }>(
+      `SELECT count() n FROM ${this.tables.klines} WHERE symbol = $1 AND "interval" = $2 AND ts >= $3`,
+      [symbol, interval, timestampParam(openTime)],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
@@ -285,34 +337,8 @@ export class QuestDb {
    * apply is suspended, which is a server-side error.
    */
   async waitForWal(opts: WaitForWalOptions = {}): Promise<void> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    const names = [this.tables.klines, this.tables.predictions, this.tables.events];
-    let targets: Map<string, number> | undefined;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const rows = await this.query<{
-        name: string;
-        writerTxn: number;
-        sequencerTxn: number;
-        suspended: boolean;
-      }>(
-        'SELECT name, writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name IN ($1, $2, $3)',
-        names,
-      );
-      targets ??= new Map(rows.map((r) => [r.name, r.sequencerTxn]));
-      const suspended = rows.find((r) => r.suspended);
-      if (suspended) {
-        throw new Error(
-          `WAL apply of table ${suspended.name} is suspended: see the QuestDB log (.stack/questdb.log)`,
-        );
-      }
-      const behind = rows.filter((r) => r.writerTxn < (targets!.get(r.name) ?? 0));
-      if (behind.length === 0) return;
-      if (Date.now() > deadline) {
-        const detail = behind.map((r) => `${r.name} ${r.writerTxn}/${targets!.get(r.name)}`).join(', ');
-        throw new Error(`timed out waiting for QuestDB to apply WAL transactions (${detail})`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
+    const tables = [this.tables.klines, this.tables.predictions, this.tables.events];
+    await waitForTablesWal((sql, params) => this.query(sql, params), tables, opts);
   }
 
   /** Drops the three tables (tests clean up their unique tables with this). */

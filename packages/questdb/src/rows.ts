@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isInterval, isValidSymbol, REGIME_IDS, type RegimeId } from '@regime/candles';
 
 export { REGIME_IDS, type RegimeId } from '@regime/candles';
@@ -25,14 +26,24 @@ export const PIPELINE_EVENT_KINDS = [
   'gap',
   'gap_filled',
   'rejected',
+  'future_rows',
   'reconnect',
   'missed_job',
   'job_failed',
 ] as const;
 
-/** One row of pipeline_events. */
+/**
+ * One row of pipeline_events. `ts` is the one clock of the table: the wall clock (UTC) of the host
+ * when the service recorded the event. `exchangeTs` is the exchange's clock at that moment when the
+ * service follows it (the replay runs in the past, the predictor may follow it with CLOCK=exchange).
+ * A row is identified by (ts, event_id), event_id being a hash of the other columns: writing the same
+ * event again (a write retried after a lost acknowledgement) upserts instead of duplicating.
+ */
 export interface PipelineEvent {
+  /** Wall clock (epoch ms UTC) when the event was recorded: set once, when the event is created. */
   ts: number;
+  /** The exchange's clock at the event (epoch ms), when known. */
+  exchangeTs?: number;
   service: string;
   kind: string;
   symbol?: string;
@@ -86,5 +97,25 @@ export function eventProblem(event: PipelineEvent): string | undefined {
   if (!Number.isSafeInteger(event.count) || event.count < 0)
     return `count ${event.count} is not a natural number`;
   if (typeof event.detail !== 'string') return 'detail is not a string';
+  if (event.exchangeTs !== undefined && !isInstant(event.exchangeTs)) {
+    return `exchangeTs ${event.exchangeTs} is not an integer epoch-ms instant`;
+  }
   return undefined;
+}
+
+/**
+ * The dedup key of an event beside its `ts`: a hash of everything else in the row, so the same event
+ * written twice is one row while two different events recorded in the same millisecond stay two.
+ */
+export function eventId(event: PipelineEvent): string {
+  const content = JSON.stringify([
+    event.service,
+    event.kind,
+    event.symbol ?? null,
+    event.interval ?? null,
+    event.count,
+    event.detail,
+    event.exchangeTs ?? null,
+  ]);
+  return createHash('sha256').update(content).digest('hex').slice(0, 32);
 }

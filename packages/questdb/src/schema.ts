@@ -46,7 +46,28 @@ export function schemaStatements(tables: TableNames): string[] {
       symbol SYMBOL,
       "interval" SYMBOL,
       count LONG,
-      detail STRING
-    ) TIMESTAMP(ts) PARTITION BY DAY WAL`,
+      detail STRING,
+      exchange_ts TIMESTAMP,
+      event_id VARCHAR
+    ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, event_id)`,
   ];
+}
+
+/** A column of an existing table, as table_columns() reports it. */
+export interface ExistingColumn {
+  column: string;
+  upsertKey: boolean;
+}
+
+/**
+ * What a pipeline_events table created before `exchange_ts` and `event_id` existed needs to match
+ * the contract. Only the missing parts: QuestDB refuses a no-op ALTER on a WAL table.
+ */
+export function eventsMigrations(table: string, columns: readonly ExistingColumn[]): string[] {
+  const has = (name: string) => columns.find((c) => c.column === name);
+  const out: string[] = [];
+  if (!has('exchange_ts')) out.push(`ALTER TABLE ${table} ADD COLUMN exchange_ts TIMESTAMP`);
+  if (!has('event_id')) out.push(`ALTER TABLE ${table} ADD COLUMN event_id VARCHAR`);
+  if (!has('event_id')?.upsertKey) out.push(`ALTER TABLE ${table} DEDUP ENABLE UPSERT KEYS(ts, event_id)`);
+  return out;
 }

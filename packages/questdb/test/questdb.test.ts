@@ -175,7 +175,7 @@ describe('QuestDb against a real QuestDB', () => {
     expect(await db.readLatestKlines('SOLUSDT', '5m', 3, at(0))).toEqual([]);
   });
 
-  it('writes predictions (upsert per ts, symbol, mode) and events (every event a row)', async () => {
+  it('writes predictions (upsert per ts, symbol, mode) and events (the same event written twice is one row)', async () => {
     const prediction: PredictionRow = {
       ts: T0 + FIVE_MIN,
       symbol: 'BTCUSDT',
@@ -257,17 +257,34 @@ describe('QuestDb against a real QuestDB', () => {
         count: 0,
         detail: 'socket closed',
       },
-      {
-        ts: T0,
-        service: 'collector',
-        kind: 'reconnect',
-        symbol: null,
-        interval: null,
-        count: 0,
-        detail: 'socket closed',
-      },
       { ts: T0, service: 'collector', kind: 'gap', symbol: 'BTCUSDT', interval: '5m', count: 3, detail: 'x' },
     ]);
+  });
+
+  it('pipeline_events: one clock (ts) plus exchange_ts; same-ms events that differ are kept; an old table is migrated', async () => {
+    // A table from before exchange_ts/event_id: ensureSchema adds them and the dedup key.
+    const old = await QuestDb.connect(questDbConfigFromEnv(), uniqueTableNames('old'));
+    try {
+      await old.query(
+        `CREATE TABLE ${old.tables.events} (ts TIMESTAMP, service SYMBOL, kind SYMBOL, symbol SYMBOL, "interval" SYMBOL, count LONG, detail STRING) TIMESTAMP(ts) PARTITION BY DAY WAL`,
+      );
+      await old.ensureSchema();
+      const base: PipelineEvent = { ts: T0, service: 'predictor', kind: 'missed_job', count: 1, detail: 'a' };
+      const withClock = { ...base, exchangeTs: T0 - 86_400_000 };
+      await old.writeEvents([withClock, { ...withClock, detail: 'b' }]);
+      await old.writeEvents([withClock]); // a retried write of the same event
+      await old.waitForWal();
+      const rows = await old.query<Record<string, unknown>>(
+        `SELECT ts, exchange_ts, detail FROM ${old.tables.events} ORDER BY detail`,
+      );
+      expect(rows).toEqual([
+        { ts: T0, exchange_ts: T0 - 86_400_000, detail: 'a' },
+        { ts: T0, exchange_ts: T0 - 86_400_000, detail: 'b' },
+      ]);
+    } finally {
+      await old.dropTables().catch(() => {});
+      await old.close();
+    }
   });
 
   it('refuses malformed predictions and events', async () => {

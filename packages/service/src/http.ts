@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 
 export interface OpsServerOptions {
   port: number;
+  /** Address to listen on; loopback unless the deployment opens it (compose: 0.0.0.0 inside its network). */
   host?: string;
   registry: Registry;
   /** Returns ok=false to answer 503. Details are shown as JSON. */
@@ -28,7 +29,7 @@ export async function startOpsServer(
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => ok());
+    server.listen(options.port, options.host ?? '127.0.0.1', () => ok());
   });
   return {
     server,

@@ -1,3 +1,4 @@
 export * from './config.ts';
 export * from './http.ts';
 export * from './logger.ts';
+export * from './redact.ts';

@@ -1,6 +1,6 @@
+import { redactText } from '@regime/service';
 import { Command } from 'commander';
 import { stackConfigFromEnv } from './config.ts';
-import { redactPassword } from './questdb-server.ts';
 import { ensureStack, type ServiceStatus, stackStatus, stopStack } from './stack.ts';
 
 const program = new Command('stack')
@@ -32,7 +32,7 @@ program
   .action(async () => {
     const status = await stackStatus();
     const line = (name: string, s: ServiceStatus) =>
-      `${name.padEnd(8)} ${s.healthy ? 'healthy' : 'DOWN'.padEnd(7)}  ${redactPassword(s.url)}  ` +
+      `${name.padEnd(8)} ${s.healthy ? 'healthy' : 'DOWN'.padEnd(7)}  ${redactText(s.url)}  ` +
       (s.managedPid ? `started by stack:up (pid ${s.managedPid})` : 'not managed by stack:up');
     console.log(line('QuestDB', status.questdb));
     console.log(line('Redis', status.redis));
@@ -43,6 +43,6 @@ try {
   stackConfigFromEnv(); // report configuration errors before doing anything
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`[stack] ${(error as Error).message}`);
+  console.error(redactText(`[stack] ${(error as Error).message}`));
   process.exitCode = 1;
 }

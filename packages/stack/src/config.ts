@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ export interface StackConfig {
   /** QuestDB's other listeners (ILP over TCP, min health server): configurable so a second instance fits. */
   questdbIlpTcpPort: number;
   questdbMinHttpPort: number;
+  /** Address every QuestDB listener and Redis bind to: loopback unless STACK_BIND_HOST opens them. */
+  bindHost: string;
   /** Pid files, logs, lock and QuestDB's data live here (git-ignored). */
   stackDir: string;
   /** Local Maven repository holding the QuestDB jar. */
@@ -38,6 +41,11 @@ const stackEnvSchema = z.object({
     .default('2g'),
   QUESTDB_ILP_TCP_PORT: port(9009),
   QUESTDB_MIN_HTTP_PORT: port(9003),
+  /** QuestDB's bind options take an IPv4 address only. */
+  STACK_BIND_HOST: z
+    .string()
+    .default('127.0.0.1')
+    .refine(isIPv4, 'expected an IPv4 address (127.0.0.1 = this machine only, 0.0.0.0 = every interface)'),
   STACK_DIR: z.string().default(join(repoRoot, '.stack')),
   MAVEN_REPOSITORY: z.string().default(join(homedir(), '.m2', 'repository')),
 });
@@ -52,6 +60,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StackC
     questdbHeap: e.QUESTDB_HEAP,
     questdbIlpTcpPort: e.QUESTDB_ILP_TCP_PORT,
     questdbMinHttpPort: e.QUESTDB_MIN_HTTP_PORT,
+    bindHost: e.STACK_BIND_HOST,
     stackDir: resolve(e.STACK_DIR),
     mavenRepository: resolve(e.MAVEN_REPOSITORY),
   };

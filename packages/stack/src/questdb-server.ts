@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from '@regime/service';
 import { isLocalUrl, portOf, type StackConfig } from './config.ts';
 import { portInUse, questdbHealthy } from './health.ts';
 import {
@@ -35,17 +36,20 @@ export function questdbJarPath(config: StackConfig): string {
 /**
  * QuestDB's configuration is passed as QDB_* environment variables (they override server.conf), so
  * ports and credentials always follow QUESTDB_HTTP / QUESTDB_PG_URL, whatever an old data dir holds.
+ * Every listener (HTTP with /exec, PG wire, ILP over TCP, the min health server) binds to
+ * config.bindHost, loopback by default: QuestDB's HTTP endpoint has no authentication.
  */
-function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
+export function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
   const pgUrl = new URL(config.questdbPgUrl);
+  const host = config.bindHost;
   return {
     ...process.env,
-    QDB_HTTP_BIND_TO: `0.0.0.0:${portOf(config.questdbHttpUrl, 80)}`,
-    QDB_PG_NET_BIND_TO: `0.0.0.0:${portOf(config.questdbPgUrl, 5432)}`,
+    QDB_HTTP_BIND_TO: `${host}:${portOf(config.questdbHttpUrl, 80)}`,
+    QDB_PG_NET_BIND_TO: `${host}:${portOf(config.questdbPgUrl, 5432)}`,
     QDB_PG_USER: decodeURIComponent(pgUrl.username || 'admin'),
     QDB_PG_PASSWORD: decodeURIComponent(pgUrl.password || 'quest'),
-    QDB_LINE_TCP_NET_BIND_TO: `0.0.0.0:${config.questdbIlpTcpPort}`,
-    QDB_HTTP_MIN_NET_BIND_TO: `0.0.0.0:${config.questdbMinHttpPort}`,
+    QDB_LINE_TCP_NET_BIND_TO: `${host}:${config.questdbIlpTcpPort}`,
+    QDB_HTTP_MIN_NET_BIND_TO: `${host}:${config.questdbMinHttpPort}`,
     QDB_TELEMETRY_ENABLED: 'false',
   };
 }
@@ -53,7 +57,7 @@ function questdbEnv(config: StackConfig): NodeJS.ProcessEnv {
 /** Makes sure a healthy QuestDB answers on the configured URLs, starting one if needed. Call under the lock. */
 export async function ensureQuestDb(config: StackConfig, report: Report): Promise<EnsureOutcome> {
   const { pidFile, logFile, dataDir } = questdbPaths(config);
-  const where = `${config.questdbHttpUrl} + ${redactPassword(config.questdbPgUrl)}`;
+  const where = `${config.questdbHttpUrl} + ${redactText(config.questdbPgUrl)}`;
   const managed = readPidFile(pidFile);
   if (await questdbHealthy(config.questdbHttpUrl, config.questdbPgUrl)) {
     report(
@@ -152,10 +156,4 @@ export async function stopQuestDb(config: StackConfig, report: Report): Promise<
   removePidFile(pidFile);
   report(`QuestDB stopped (${how})`);
   return true;
-}
-
-export function redactPassword(value: string): string {
-  const u = new URL(value);
-  if (u.password) u.password = '***';
-  return u.toString();
 }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactText } from '@regime/service';
 import { isLocalUrl, portOf, type StackConfig } from './config.ts';
 import { portInUse, redisHealthy } from './health.ts';
 import {
@@ -12,7 +13,7 @@ import {
   tail,
   writePidFile,
 } from './processes.ts';
-import { type EnsureOutcome, type Report, redactPassword } from './questdb-server.ts';
+import type { EnsureOutcome, Report } from './questdb-server.ts';
 import { hasCommand, MissingToolError } from './tools.ts';
 
 const STARTUP_TIMEOUT_MS = 20_000;
@@ -26,7 +27,7 @@ export const redisPaths = (config: StackConfig) => ({
 /** Reuses whatever answers PING on REDIS_URL; otherwise starts a throw-away redis-server (no persistence). */
 export async function ensureRedis(config: StackConfig, report: Report): Promise<EnsureOutcome> {
   const { pidFile, logFile, workDir } = redisPaths(config);
-  const where = redactPassword(config.redisUrl);
+  const where = redactText(config.redisUrl);
   const managed = readPidFile(pidFile);
   if (await redisHealthy(config.redisUrl)) {
     report(
@@ -60,7 +61,7 @@ export async function ensureRedis(config: StackConfig, report: Report): Promise<
     '--port',
     String(port),
     '--bind',
-    '127.0.0.1',
+    config.bindHost,
     '--save',
     '',
     '--appendonly',

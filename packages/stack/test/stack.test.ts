@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,6 +32,25 @@ async function freePorts(n: number): Promise<number[]> {
   });
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
+}
+
+/** This machine's first non-loopback IPv4 address (the "LAN address" an attacker would use). */
+function lanAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+}
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 describe('ensureStack on fresh ports (starts its own QuestDB and Redis)', () => {
@@ -68,6 +87,22 @@ describe('ensureStack on fresh ports (starts its own QuestDB and Redis)', () => 
     expect(await redisHealthy(config.redisUrl)).toBe(true);
     expect(messages.filter((m) => m.startsWith('starting QuestDB'))).toHaveLength(1);
     expect(existsSync(join(config.stackDir, 'stack.lock'))).toBe(false);
+  });
+
+  it('listens on loopback only: no QuestDB port and no Redis port answers on the LAN address', async () => {
+    const lan = lanAddress();
+    expect(lan, 'this test needs a non-loopback IPv4 interface').toBeDefined();
+    const ports = [
+      Number(new URL(config.questdbHttpUrl).port),
+      Number(new URL(config.questdbPgUrl).port),
+      config.questdbIlpTcpPort,
+      config.questdbMinHttpPort,
+      Number(new URL(config.redisUrl).port),
+    ];
+    for (const port of ports) {
+      expect(await accepts('127.0.0.1', port), `127.0.0.1:${port}`).toBe(true);
+      expect(await accepts(lan!, port), `${lan}:${port}`).toBe(false);
+    }
   });
 
   it('is idempotent: a further call reuses what runs and says so', async () => {

@@ -39,7 +39,9 @@ export interface TemplateVariable {
   multi?: boolean;
   includeAll?: boolean;
   allValue?: string | null;
-  /** false: only the values the query returns can be picked (no free text reaches the SQL). */
+  /** Options the variable query returns are kept only when they match (Grafana's /regex/). */
+  regex?: string;
+  /** false: only the listed options, no value typed in. */
   allowCustomValue?: boolean;
 }
 

@@ -2,6 +2,7 @@ import type { Interval, Kline } from '@regime/candles';
 import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import {
   type BacktestEquityRow,
+  type OutcomeRow,
   type PipelineEvent,
   type PredictionRow,
   REGIME_IDS,
@@ -12,7 +13,9 @@ import {
  * What the dashboards are run against: two days of real BTCUSDT and ETHUSDT candles from ../shared
  * (5m, 15m, 1h; the newest candle of each series left in progress), official predictions every
  * 5 minutes and live ones every minute (seeded pseudo-random regimes that persist and change), and
- * pipeline events of every kind, some without a symbol and some for a symbol with no candles.
+ * pipeline events of every kind, some without a symbol and some for a symbol with no candles, and
+ * outcomes of the official predictions (the realised regime mostly leads the predicted one by two
+ * instants, with noise), except the newest 8 hours and every 97th instant (left without an outcome).
  */
 
 export const FIXTURE_FROM = Date.UTC(2025, 8, 1);
@@ -35,6 +38,7 @@ export interface Fixture {
   predictions: PredictionRow[];
   events: PipelineEvent[];
   equity: BacktestEquityRow[];
+  outcomes: OutcomeRow[];
 }
 
 /** mulberry32: small, seeded, good enough to make varied but reproducible data. */
@@ -157,6 +161,32 @@ function equity(klines: readonly Kline[]): BacktestEquityRow[] {
   return rows;
 }
 
+/** Official predictions older than this have outcomes (except every 97th). */
+export const SCORED_UNTIL = FIXTURE_TO - 8 * 60 * MINUTE;
+
+function outcomes(predictions: readonly PredictionRow[], seed: number): OutcomeRow[] {
+  const rand = random(seed);
+  const official = predictions.filter((p) => p.mode === 'official').sort((a, b) => a.ts - b.ts);
+  const out: OutcomeRow[] = [];
+  official.forEach((p, i) => {
+    if (p.ts > SCORED_UNTIL || i % 97 === 96) return;
+    const ahead = official[Math.min(i + 2, official.length - 1)]!.regime as RegimeId;
+    const realised = rand() < 0.04 ? REGIME_IDS[Math.floor(rand() * REGIME_IDS.length)]! : ahead;
+    out.push({
+      ts: p.ts,
+      symbol: p.symbol,
+      modelVersion: p.modelVersion,
+      predicted: p.regime as RegimeId,
+      probabilities: p.probabilities,
+      realised,
+      correct: p.regime === realised,
+      settledAt: p.ts + 6 * 60 * MINUTE,
+      labelerVersion: '2.0.0',
+    });
+  });
+  return out;
+}
+
 export function buildFixture(): Fixture {
   const klines: Kline[] = [];
   for (const symbol of FIXTURE_SYMBOLS) {
@@ -171,10 +201,17 @@ export function buildFixture(): Fixture {
       klines.push(...series);
     }
   }
+  const rows = FIXTURE_SYMBOLS.flatMap((symbol, i) => predictions(symbol, 42 + i));
   return {
     klines,
-    predictions: FIXTURE_SYMBOLS.flatMap((symbol, i) => predictions(symbol, 42 + i)),
+    predictions: rows,
     events: events(),
     equity: equity(klines),
+    outcomes: FIXTURE_SYMBOLS.flatMap((symbol, i) =>
+      outcomes(
+        rows.filter((p) => p.symbol === symbol),
+        7 + i,
+      ),
+    ),
   };
 }

@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
+import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
+import { createLogger } from '@regime/service';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../src/clock.ts';
+import { loadPredictorConfig } from '../src/config.ts';
+import { type Predictor, startPredictor } from '../src/predictor.ts';
+import { predictionJobId } from '../src/schedule.ts';
+import { createTinyModel } from './tiny-model.ts';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2024, 5, 15, 12, 0);
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const log = createLogger('predictor-clock-test', sink);
+  log.level = 'info';
+  return { log, lines };
+}
+
+const baseEnv = (tables: ReturnType<typeof uniqueTableNames>, dir: string, prefix: string) => ({
+  ...process.env,
+  SYMBOLS: 'BTCUSDT',
+  KLINES_TABLE: tables.klines,
+  PREDICTIONS_TABLE: tables.predictions,
+  EVENTS_TABLE: tables.events,
+  QUEUE_NAME: `${prefix}-${tables.klines.slice(-12)}`,
+  MODEL_DIR: dir,
+  METRICS_PORT: '0',
+});
+
+describe.skipIf(!hasSharedKlines())(
+  'a predictor on the wall clock against the replay exchange (2024)',
+  () => {
+    const tables = uniqueTableNames();
+    const dir = mkdtempSync(join(tmpdir(), 'predictor-clock-'));
+    let replay: ReplayExchange | undefined;
+    let predictor: Predictor | undefined;
+    let db: QuestDb | undefined;
+    afterAll(async () => {
+      await predictor?.queue.obliterate({ force: true }).catch(() => {});
+      await predictor?.close();
+      await replay?.close();
+      await db?.dropTables();
+      await db?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('logs a loud error naming both clocks and the fix, and /healthz is not ok', async () => {
+      await createTinyModel(dir);
+      replay = await startReplayExchange({
+        dataDir: sharedKlinesDir(),
+        symbols: ['BTCUSDT'],
+        intervals: ['5m', '15m', '1h'],
+        from: T0,
+        speed: 1,
+        port: 0,
+      });
+      const { log, lines } = capture();
+      const config = loadPredictorConfig({
+        ...baseEnv(tables, dir, 'clock'),
+        BINANCE_REST_URL: replay.restUrl,
+      });
+      expect(config.clock.kind).toBe('wall');
+      db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+      predictor = await startPredictor(config, log);
+      let error: Record<string, unknown> | undefined;
+      while (!error) {
+        error = lines.find((l) => String(l.msg).startsWith('CLOCK MISMATCH'));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(error.level).toBe(50);
+      expect(error.msg).toMatch(/the predictor's clock is \d+\.\d min ahead of the exchange's/);
+      expect(error.msg).toContain('set CLOCK=exchange');
+      expect(error.exchange).toMatch(/^2024-06-15T12:0/);
+      const response = await fetch(`http://127.0.0.1:${predictor.opsPort}/healthz`);
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { reason: string }).reason).toMatch(
+        /clock \d+\.\d min ahead of the exchange's \(set CLOCK=exchange/,
+      );
+    });
+  },
+);
+
+describe('jobs left in Redis by a run on another clock', () => {
+  const tables = uniqueTableNames();
+  const dir = mkdtempSync(join(tmpdir(), 'predictor-foreign-'));
+  let predictor: Predictor | undefined;
+  let db: QuestDb | undefined;
+  afterAll(async () => {
+    await predictor?.queue.obliterate({ force: true }).catch(() => {});
+    await predictor?.close();
+    await db?.dropTables();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are dropped at start-up, never run, never recorded as missed', async () => {
+    await createTinyModel(dir);
+    const config = loadPredictorConfig({ ...baseEnv(tables, dir, 'foreign'), MODES: 'official' });
+    db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+    const { Queue } = await import('bullmq');
+    const queue = new Queue(config.queueName, { connection: { url: config.redisUrl } });
+    // Queued by a predictor on the wall clock, 2 years after the replay's T0; delayed so none runs yet.
+    const future = T0 + 2 * 365 * 24 * 60 * MINUTE;
+    for (const asOf of [future, future + 5 * MINUTE]) {
+      await queue.add(
+        'predict',
+        { mode: 'official', symbol: 'BTCUSDT', asOf },
+        { jobId: predictionJobId('official', 'BTCUSDT', asOf), delay: 60_000 },
+      );
+    }
+    await queue.close();
+    const { log, lines } = capture();
+    const clock: Clock = { now: () => T0 + 5000, close: () => {} };
+    predictor = await startPredictor(config, log, { clock });
+    expect(await predictor.queue.getJob(predictionJobId('official', 'BTCUSDT', future))).toBeUndefined();
+    expect(
+      await predictor.queue.getJob(predictionJobId('official', 'BTCUSDT', future + 5 * MINUTE)),
+    ).toBeUndefined();
+    expect(
+      lines.find((l) => String(l.msg).startsWith('dropped queued prediction jobs from another clock')),
+    ).toMatchObject({
+      dropped: 2,
+    });
+    const metrics = await predictor.metrics.registry.metrics();
+    expect(metrics).not.toMatch(/predictor_jobs_missed_total\{mode="official",reason="[a-z_]+"\} [1-9]/);
+  });
+});

@@ -1,0 +1,87 @@
+import { parseSymbol } from '@regime/candles';
+import { loadConfig, parsedList, port, url } from '@regime/service';
+import { z } from 'zod';
+
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const HOUR = 3_600_000;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const tableName = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((s) => TABLE_NAME.test(s), { message: `expected a table name matching ${TABLE_NAME.source}` });
+
+/** The scorer's environment. Times are wall-clock milliseconds. */
+export const configSchema = z.object({
+  QUESTDB_HTTP: url('http://127.0.0.1:9000', ['http', 'https']),
+  QUESTDB_PG_URL: url('postgres://admin:quest@127.0.0.1:8812/qdb', ['postgres', 'postgresql']),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']),
+  SYMBOLS: parsedList('BTCUSDT', parseSymbol),
+  KLINES_TABLE: tableName('klines'),
+  PREDICTIONS_TABLE: tableName('regime_predictions'),
+  EVENTS_TABLE: tableName('pipeline_events'),
+  OUTCOMES_TABLE: tableName('regime_outcomes'),
+  /** BullMQ queue name; tests use a unique one. */
+  QUEUE_NAME: z
+    .string()
+    .default('regime-scorer')
+    .refine((s) => /^[A-Za-z0-9_-]{1,64}$/.test(s), { message: 'expected letters, digits, _ or -' }),
+  /** How often the scoring tick runs. */
+  SCORE_EVERY_MS: positiveInt(5 * 60_000),
+  /** Run time after each period boundary: gives the collector time to write the candle that settles T. */
+  SCORE_OFFSET_MS: nonNegativeInt(30_000),
+  /** How far back each tick looks for official predictions without an outcome. */
+  SCORE_LOOKBACK_MS: positiveInt(7 * 24 * HOUR),
+  /**
+   * How long after its settle time a prediction whose window still misses candles is given up on (the
+   * collector's gap fill may still bring them): then it is recorded once as missed in pipeline_events.
+   */
+  SCORE_GIVE_UP_MS: positiveInt(HOUR),
+  /** Most predictions scored per symbol and tick, oldest first (bounds a catch-up tick's run time). */
+  SCORE_BATCH_MAX: positiveInt(2016),
+  METRICS_PORT: port(9466),
+});
+
+export type ScorerEnv = z.infer<typeof configSchema>;
+
+export interface ScorerConfig {
+  questdb: { httpUrl: string; pgUrl: string };
+  tables: { klines: string; predictions: string; events: string; outcomes: string };
+  redisUrl: string;
+  symbols: string[];
+  queueName: string;
+  everyMs: number;
+  offsetMs: number;
+  lookbackMs: number;
+  giveUpMs: number;
+  batchMax: number;
+  metricsPort: number;
+}
+
+export function toScorerConfig(env: ScorerEnv): ScorerConfig {
+  return {
+    questdb: { httpUrl: env.QUESTDB_HTTP, pgUrl: env.QUESTDB_PG_URL },
+    tables: {
+      klines: env.KLINES_TABLE,
+      predictions: env.PREDICTIONS_TABLE,
+      events: env.EVENTS_TABLE,
+      outcomes: env.OUTCOMES_TABLE,
+    },
+    redisUrl: env.REDIS_URL,
+    symbols: env.SYMBOLS,
+    queueName: env.QUEUE_NAME,
+    everyMs: env.SCORE_EVERY_MS,
+    offsetMs: env.SCORE_OFFSET_MS % env.SCORE_EVERY_MS,
+    lookbackMs: env.SCORE_LOOKBACK_MS,
+    giveUpMs: env.SCORE_GIVE_UP_MS,
+    batchMax: env.SCORE_BATCH_MAX,
+    metricsPort: env.METRICS_PORT,
+  };
+}
+
+/** Reads and validates the environment; throws ConfigError listing every bad variable. */
+export function loadScorerConfig(env: NodeJS.ProcessEnv = process.env): ScorerConfig {
+  return toScorerConfig(loadConfig(configSchema, env));
+}

@@ -1,0 +1,54 @@
+import { ConfigError, createLogger } from '@regime/service';
+import { Command } from 'commander';
+import { loadScorerConfig } from './config.ts';
+import { startScorer } from './scorer.ts';
+
+new Command('scorer')
+  .description(
+    'Scores every official prediction once its regime has settled: the realised regime (labeler 2 on the ' +
+      'candles up to T + 6 h) next to the predicted one, written to QuestDB regime_outcomes. Runs a BullMQ ' +
+      'job scheduler; several processes may share one queue. Stop with SIGINT/SIGTERM.',
+  )
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Configured by the environment (every variable and default: apps/scorer/README.md), chiefly:',
+      '  SYMBOLS                            pairs scored (BTCUSDT)',
+      '  QUESTDB_HTTP, QUESTDB_PG_URL       QuestDB writes (ILP over HTTP) and reads (pg)',
+      '  REDIS_URL                          BullMQ job scheduler and queue',
+      '  SCORE_EVERY_MS, SCORE_OFFSET_MS    tick period (300000) and its offset after the boundary (30000)',
+      '  SCORE_LOOKBACK_MS                  how far back unscored predictions are looked for (7 days)',
+      '  SCORE_GIVE_UP_MS                   how long a window with missing candles is waited for (1 h)',
+      '  METRICS_PORT                       /healthz and /metrics (9466)',
+    ].join('\n'),
+  )
+  .parse(process.argv);
+
+const log = createLogger('scorer');
+
+async function main(): Promise<void> {
+  const config = loadScorerConfig();
+  const scorer = await startScorer(config, log);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing the tick in progress');
+    scorer.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else log.fatal({ err: error }, 'scorer failed to start');
+  process.exit(1);
+});

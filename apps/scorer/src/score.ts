@@ -1,0 +1,76 @@
+import type { Candle } from '@regime/candles';
+import { type LabelerParams, settledLabel, settleWindow } from '@regime/model/labels';
+import type { OutcomeRow, PredictionRow, RegimeId } from '@regime/questdb';
+
+/** An official prediction that has no outcome yet, and why. */
+export interface Pending {
+  prediction: PredictionRow;
+  settledAt: number;
+  /**
+   * settling: T + settle has not closed yet. late: settled, but candles of its window are missing
+   * (the collector's gap fill may still bring them). missed: still missing SCORE_GIVE_UP_MS after
+   * settling: recorded once in pipeline_events, then left alone.
+   */
+  state: 'settling' | 'late' | 'missed';
+  detail?: string;
+}
+
+export interface ScoreResult {
+  outcomes: OutcomeRow[];
+  pending: Pending[];
+}
+
+/** The 5m candles (open times [from, to)) the settled labels of these instants need. */
+export function candleRangeFor(
+  asOfs: readonly number[],
+  params: LabelerParams,
+): { from: number; to: number } {
+  if (asOfs.length === 0) throw new Error('no instants');
+  const windows = asOfs.map((t) => settleWindow(t, params));
+  return {
+    from: Math.min(...windows.map((w) => w.fromOpenTime)),
+    to: Math.max(...windows.map((w) => w.toOpenTime)),
+  };
+}
+
+/**
+ * Scores official predictions that have no outcome yet, as of `now`: each prediction whose settle
+ * window has closed gets its outcome row from the settled label of its instant (computed from
+ * `candles5m`, closed 5m candles sorted by open time). Pure: the same predictions and candles give
+ * the same rows whatever `now` is, once settled.
+ */
+export function scorePredictions(
+  predictions: readonly PredictionRow[],
+  candles5m: readonly Candle[],
+  now: number,
+  options: { params: LabelerParams; labelerVersion: string; giveUpMs: number },
+): ScoreResult {
+  const outcomes: OutcomeRow[] = [];
+  const pending: Pending[] = [];
+  for (const prediction of predictions) {
+    const { settledAt } = settleWindow(prediction.ts, options.params);
+    if (now < settledAt) {
+      pending.push({ prediction, settledAt, state: 'settling' });
+      continue;
+    }
+    const label = settledLabel(candles5m, prediction.ts, options.params);
+    if (label.kind === 'missing_candles') {
+      const state = now >= settledAt + options.giveUpMs ? 'missed' : 'late';
+      pending.push({ prediction, settledAt, state, detail: label.detail });
+      continue;
+    }
+    const predicted = prediction.regime as RegimeId;
+    outcomes.push({
+      ts: prediction.ts,
+      symbol: prediction.symbol,
+      modelVersion: prediction.modelVersion,
+      predicted,
+      probabilities: { ...prediction.probabilities },
+      realised: label.regime,
+      correct: predicted === label.regime,
+      settledAt,
+      labelerVersion: options.labelerVersion,
+    });
+  }
+  return { outcomes, pending };
+}

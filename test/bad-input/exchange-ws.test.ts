@@ -1,0 +1,235 @@
+import { KlineStream } from '@regime/binance';
+import { INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type CollectorRig,
+  collectorRig,
+  counterValue,
+  dropDb,
+  freshDb,
+  rows,
+  waitFor,
+} from '../src/collector-harness.ts';
+import { FakeExchange } from '../src/fake-exchange.ts';
+
+/**
+ * Bad WebSocket input against the real collector and a real QuestDB (own tables): each frame must be
+ * refused with its reason code, counted, recorded in pipeline_events, and leave klines untouched.
+ */
+
+const STEP = INTERVAL_MS['5m'];
+/** The fake exchange's clock: 30 s into a 5m candle. */
+const NOW = Date.UTC(2025, 5, 2, 12, 0, 30);
+const IN_PROGRESS = Math.floor(NOW / STEP) * STEP;
+const LAST_CLOSED = IN_PROGRESS - STEP;
+const YEAR = 365 * 86_400_000;
+
+let rig: CollectorRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+async function rejectedEvents(r: CollectorRig): Promise<{ count: number; detail: string }[]> {
+  return rows(r.db, `SELECT count, detail FROM ${r.db.tables.events} WHERE kind = 'rejected'`);
+}
+
+/** Sends a frame, waits until the collector has refused it, and everything it holds is written. */
+async function refuse(r: CollectorRig, frame: string, code: string): Promise<void> {
+  const before = await counterValue(r.collector.metrics.rejected, { reason: code });
+  r.exchange.broadcast(frame);
+  await waitFor(
+    `a ${code} refusal`,
+    async () => (await counterValue(r.collector.metrics.rejected, { reason: code })) > before,
+  );
+  await r.collector.settled();
+}
+
+describe('WebSocket candles dated after the exchange clock', () => {
+  it('refuses a closed candle a year ahead (event time now): future_candle, counted, recorded, not stored', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    const future = IN_PROGRESS + YEAR;
+    await refuse(
+      rig,
+      FakeExchange.klineFrame('BTCUSDT', '5m', future, { closed: true, eventTime: NOW }),
+      'future_candle',
+    );
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE ts > $1`,
+      [new Date(NOW).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(0);
+    const events = await rejectedEvents(rig);
+    expect(events.map((e) => e.detail).join('\n')).toMatch(/future_candle: BTCUSDT 5m opens at 2026-06-02/);
+  });
+
+  it('refuses a candle marked closed before its close time has come', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    await refuse(
+      rig,
+      FakeExchange.klineFrame('BTCUSDT', '5m', IN_PROGRESS, { closed: true, eventTime: NOW }),
+      'future_candle',
+    );
+    const stored = await rows<{ closed: boolean }>(
+      rig.db,
+      `SELECT closed FROM ${rig.db.tables.klines} WHERE ts = $1`,
+      [new Date(IN_PROGRESS).toISOString()],
+    );
+    expect(stored.filter((r) => r.closed)).toEqual([]);
+    expect((await rejectedEvents(rig)).map((e) => e.detail).join('\n')).toMatch(
+      /is marked closed but closes at/,
+    );
+  });
+
+  it('still stores the next real closed candle after a refused future one', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    await refuse(
+      rig,
+      FakeExchange.klineFrame('BTCUSDT', '5m', IN_PROGRESS + YEAR, { closed: true, eventTime: NOW }),
+      'future_candle',
+    );
+    expect(rig.collector.lastClosed('BTCUSDT', '5m')).toBe(LAST_CLOSED);
+  });
+});
+
+describe('start-up gap fill with a poisoned newest row', () => {
+  let db: Awaited<ReturnType<typeof freshDb>> | undefined;
+  afterEach(async () => {
+    await dropDb(db);
+    db = undefined;
+  });
+
+  it('fills the real candles missed after the last true one, and records the future row', async () => {
+    db = await freshDb();
+    // Stored: candles up to 10 before the last closed one, then a poisoned closed candle a year ahead.
+    const storedUntil = LAST_CLOSED - 9 * STEP;
+    const good = [];
+    for (let t = storedUntil - 5 * STEP; t <= storedUntil; t += STEP) good.push(t);
+    const toKline = (t: number) => {
+      const r = FakeExchange.row('BTCUSDT', '5m', t);
+      return {
+        symbol: 'BTCUSDT',
+        interval: '5m' as const,
+        openTime: t,
+        open: Number(r[1]),
+        high: Number(r[2]),
+        low: Number(r[3]),
+        close: Number(r[4]),
+        volume: Number(r[5]),
+        closeTime: t + STEP - 1,
+        closed: true,
+      };
+    };
+    await db.writeKlines([...good.map(toKline), toKline(IN_PROGRESS + YEAR)]);
+    await db.waitForWal(); // a restart finds them long applied
+    rig = await collectorRig({ now: NOW, db });
+    await rig.collector.settled();
+    const filled = await rows<{ ts: number }>(
+      db,
+      `SELECT ts FROM ${db.tables.klines} WHERE ts > $1 AND ts <= $2 AND closed ORDER BY ts`,
+      [new Date(storedUntil).toISOString(), new Date(LAST_CLOSED).toISOString()],
+    );
+    expect(filled.map((r) => r.ts)).toEqual(
+      Array.from({ length: 9 }, (_, i) => storedUntil + (i + 1) * STEP),
+    );
+    const events = await rows<{ count: number; detail: string }>(
+      db,
+      `SELECT count, detail FROM ${db.tables.events} WHERE kind = 'future_rows'`,
+    );
+    expect(events).toHaveLength(1);
+    expect(Number(events[0]!.count)).toBe(1);
+    expect(events[0]!.detail).toMatch(/past the exchange clock: ignored by the gap fill/);
+    expect(await counterValue(rig.collector.metrics.futureRows, { interval: '5m' })).toBe(1);
+  });
+});
+
+describe('many streams: SUBSCRIBE frames within Binance limits, health per connection', () => {
+  it('1500 streams: two connections on the bare /stream URL, SUBSCRIBE batches of ≤ 200, ≤ 5 frames a second', async () => {
+    const exchange = await FakeExchange.start({ now: () => NOW });
+    const symbols = Array.from({ length: 500 }, (_, i) => `S${i}USDT`);
+    const intervals: Interval[] = ['5m', '15m', '1h'];
+    const stream = new KlineStream({
+      baseUrl: exchange.wsUrl,
+      symbols,
+      intervals,
+      reconnect: { minMs: 20, maxMs: 100 },
+    });
+    const klines: Kline[] = [];
+    const refused: string[] = [];
+    stream.on('kline', (k) => klines.push(k));
+    stream.on('rejected', (reason) => refused.push(reason));
+    try {
+      await stream.start();
+      expect(exchange.upgradeUrls).toEqual(['/stream', '/stream']);
+      const subscribed = exchange.subscribedStreams();
+      expect(subscribed).toHaveLength(1500);
+      expect(new Set(subscribed).size).toBe(1500);
+      const perSocket: number[] = [];
+      for (const socket of [0, 1]) {
+        const frames = exchange.clientFrames.filter((f) => f.socket === socket);
+        const streams = frames.flatMap((f) => (JSON.parse(f.text) as { params: string[] }).params);
+        perSocket.push(streams.length);
+        for (const f of frames)
+          expect((JSON.parse(f.text) as { params: string[] }).params.length).toBeLessThanOrEqual(200);
+        // No 1-second window holds more than 5 frames (Binance disconnects past that).
+        for (const f of frames)
+          expect(frames.filter((g) => g.at >= f.at && g.at < f.at + 1000).length).toBeLessThanOrEqual(5);
+      }
+      expect(perSocket.sort()).toEqual([1024, 476]);
+      expect(stream.connectionStates().map((c) => [c.id, c.streams, c.up])).toEqual([
+        [0, 1024, true],
+        [1, 476, true],
+      ]);
+      // A stream of the last batch of the second connection is delivered.
+      const carrier = exchange.clientFrames.find((f) => f.text.includes('"s499usdt@kline_1h"'))!.socket;
+      exchange.sendTo(
+        carrier,
+        FakeExchange.klineFrame('S499USDT', '1h', Date.UTC(2025, 5, 2, 11), { closed: true, eventTime: NOW }),
+      );
+      await waitFor('the S499USDT 1h kline', () => klines.length > 0);
+      expect(klines.map((k) => `${k.symbol} ${k.interval}`)).toEqual(['S499USDT 1h']);
+      expect(refused).toEqual([]);
+    } finally {
+      await stream.stop();
+      await exchange.close();
+    }
+  });
+
+  it('/healthz is not ok while one of two connections is refused past the grace period, and names it', async () => {
+    const exchange = await FakeExchange.start({ now: () => NOW, symbols: ['BTCUSDT', 'ETHUSDT'] });
+    exchange.maxConnections = 1;
+    rig = await collectorRig({
+      now: NOW,
+      exchange,
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      deps: {
+        stream: { reconnect: { minMs: 20, maxMs: 100 }, maxStreamsPerConnection: 1 },
+        healthGraceMs: 300,
+      },
+    });
+    await waitFor('the health check to fail', () => !rig!.collector.health().ok, 10_000);
+    const health = rig.collector.health();
+    expect(health.reasons).toEqual([
+      expect.stringMatching(/^connection 1 \(1 streams\) down for \d+ ms: .*429/),
+    ]);
+    expect((health.connections as { id: number; up: boolean }[]).map((c) => [c.id, c.up])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+    expect(await counterValue({ get: () => rig!.collector.metrics.connectionsDown.get() })).toBe(1);
+    // Once the exchange takes the second connection, the collector is healthy again.
+    exchange.maxConnections = 2;
+    await waitFor('the health check to pass', () => rig!.collector.health().ok, 10_000);
+    // Nothing but the exchange's valid candles was stored meanwhile.
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE high < low OR ts > $1`,
+      [new Date(NOW).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(0);
+  });
+});
