@@ -1,10 +1,11 @@
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { defaultModelDir, loadRegimeModel } from '@regime/model';
+import { loadRegimeModel } from '@regime/model';
 import { fileCandleSource } from '@regime/model/candle-source';
 import { describe, expect, it } from 'vitest';
 import { historyStart } from '../src/backtest.ts';
 import { predictionPool } from '../src/prediction-pool.ts';
 import { asOfInstants, walkForwardPredictions } from '../src/walk-forward.ts';
+import { testModelDir } from './test-model.ts';
 
 describe.skipIf(!hasSharedKlines())('prediction pool', () => {
   it('worker threads return exactly the in-process predictions, in order', async () => {
@@ -14,10 +15,11 @@ describe.skipIf(!hasSharedKlines())('prediction pool', () => {
       from: historyStart(from, []),
       to: from + 6 * 3_600_000,
     });
-    const model = await loadRegimeModel(defaultModelDir());
+    const modelDir = await testModelDir();
+    const model = await loadRegimeModel(modelDir);
     const local = await walkForwardPredictions(model, history, instants);
     model.dispose();
-    const pool = predictionPool(2, undefined, 32);
+    const pool = predictionPool(2, modelDir, 32);
     try {
       const progress: number[] = [];
       const pooled = await pool.predict('ETHUSDT', history, instants, (n) => progress.push(n));

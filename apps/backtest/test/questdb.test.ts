@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyStart } from '../src/backtest.ts';
 import { loadStrategies } from '../src/strategies/index.ts';
 import { runCli } from './run-cli.ts';
+import { testModelDir } from './test-model.ts';
 
 /**
  * `--questdb` end to end: the CLI writes one row per symbol, strategy and step to its own
@@ -32,6 +33,7 @@ describe.skipIf(!hasSharedKlines())('backtest --questdb writes the equity curves
     const args = [
       ...['--data', sharedKlinesDir(), '--symbols', 'BTCUSDT', '--questdb', '--workers', '1'],
       ...['--from', '2025-07-01', '--to', '2025-07-01T06:00', '--out', join(work, 'REPORT.md')],
+      ...['--model', await testModelDir()],
     ];
     const count = async () => (await equity.query<{ n: number }>(`SELECT count() n FROM ${table}`))[0]!.n;
     for (let run = 0; run < 2; run++) {
@@ -111,9 +113,12 @@ describe.skipIf(!hasSharedKlines())('backtest --data questdb', () => {
         '--to',
         '2025-08-10T04:00',
       ];
-      const { code, stderr } = await runCli([...args, '--workers', '1', '--out', out], {
-        KLINES_TABLE: tables.klines,
-      });
+      const { code, stderr } = await runCli(
+        [...args, '--workers', '1', '--out', out, '--model', await testModelDir()],
+        {
+          KLINES_TABLE: tables.klines,
+        },
+      );
       expect(stderr).toBe('');
       expect(code).toBe(0);
       return JSON.parse(readFileSync(out.replace(/md$/, 'json'), 'utf8'));
