@@ -62,23 +62,75 @@ function historyAsOf(history: CandleSeries, asOf: number): CandleSeries {
   return out;
 }
 
+/** What a window gave: the model's answer, or why there is none (it could not be built, or was refused). */
+type WindowAnswer = RegimePrediction | Error;
+
+/**
+ * Answers of official windows already computed, for a caller that predicts many instants of one
+ * symbol from one fixed candle history (the backtest): in a walk-forward every earlier window the
+ * decision layer reads for T is the newest window of an earlier instant, so without it each window
+ * would be built and answered `decision.windows` times. Keyed by the as-of instant and the exact
+ * candle slice the window is built from, so a hit is the same computation. Never shared between
+ * symbols, models or candle sources; the predictor passes none.
+ */
+export type WindowCache = Map<string, WindowAnswer>;
+
+/** One window of a request: answered already (from the cache), or to be answered. */
+interface WindowSlot {
+  key: string | undefined;
+  window?: FeatureWindow;
+  answer?: WindowAnswer;
+}
+
+function sliceKey(asOf: number, slice: CandleSeries): string {
+  let key = String(asOf);
+  for (const interval of FEATURE_INTERVALS) {
+    const rows = slice[interval];
+    key += `|${rows[0]?.openTime ?? ''}+${rows.length}`;
+  }
+  return key;
+}
+
 /**
  * The windows of one request, oldest first, the newest at T. T's window is built from the request's
  * own warm-up slice (plus its live candles); an earlier one that cannot be built (a gap, the start of
  * the data) drops it and everything older, so the decision reads the newest contiguous windows.
+ * With a cache, a window without live candles is looked up first (a cached failure drops it and
+ * everything older, as a failure does); T's own failure throws.
  */
-function requestWindows(model: RegimeModel, request: PredictionRequest): FeatureWindow[] {
+function requestWindows(
+  model: RegimeModel,
+  request: PredictionRequest,
+  cache?: { answers: WindowCache; pending: Map<string, WindowSlot> },
+): WindowSlot[] {
   const { asOf, inputs } = request;
   const instants = decisionInstants(model, asOf);
-  const newest = featureWindow(
-    historyAsOf(inputs.history, asOf),
-    asOf,
-    inputs.live ? { live: inputs.live } : {},
-  );
-  const earlier: FeatureWindow[] = [];
+  const slot = (at: number, live: boolean): WindowSlot => {
+    const slice = historyAsOf(inputs.history, at);
+    const key = cache && !live ? sliceKey(at, slice) : undefined;
+    if (key !== undefined) {
+      const cached = cache!.answers.get(key);
+      if (cached instanceof Error) throw cached;
+      if (cached !== undefined) return { key, answer: cached };
+      // Built for an earlier request of the same call: answered once, shared.
+      const pending = cache!.pending.get(key);
+      if (pending) return pending;
+    }
+    let built: WindowSlot;
+    try {
+      built = { key, window: featureWindow(slice, at, live && inputs.live ? { live: inputs.live } : {}) };
+    } catch (error) {
+      if (key !== undefined) cache!.answers.set(key, error as Error);
+      throw error;
+    }
+    if (key !== undefined) cache!.pending.set(key, built);
+    return built;
+  };
+  const newest = slot(asOf, inputs.live !== undefined);
+  const earlier: WindowSlot[] = [];
   for (let k = instants.length - 2; k >= 0; k--) {
     try {
-      earlier.unshift(featureWindow(historyAsOf(inputs.history, instants[k]!), instants[k]!));
+      earlier.unshift(slot(instants[k]!, false));
     } catch {
       break;
     }
@@ -91,29 +143,46 @@ function requestWindows(model: RegimeModel, request: PredictionRequest): Feature
  * only place that turns candles into a regime: the BullMQ worker, the console and the backtest all
  * call it, so a row in regime_predictions, a line on the console and a backtest position are the same
  * computation. A request whose window cannot be built (FeatureError) fails alone; the others still get
- * their prediction.
+ * their prediction. `windowCache` (see WindowCache) only saves work: the outcomes are the same.
  */
 export async function predictRegimes(
   model: RegimeModel,
   requests: readonly PredictionRequest[],
+  options: { windowCache?: WindowCache } = {},
 ): Promise<PredictionOutcome[]> {
+  const cache = options.windowCache && {
+    answers: options.windowCache,
+    pending: new Map<string, WindowSlot>(),
+  };
   const outcomes: PredictionOutcome[] = new Array(requests.length);
   const windows: FeatureWindow[] = [];
-  /** Per built request: its position and how many windows it has in `windows`. */
-  const built: { position: number; from: number; count: number }[] = [];
+  const toAnswer: WindowSlot[] = [];
+  const queued = new Set<WindowSlot>();
+  /** Per built request: its position and its windows, oldest first. */
+  const built: { position: number; slots: WindowSlot[] }[] = [];
   for (let i = 0; i < requests.length; i++) {
     try {
-      const own = requestWindows(model, requests[i]!);
-      built.push({ position: i, from: windows.length, count: own.length });
-      windows.push(...own);
+      const slots = requestWindows(model, requests[i]!, cache);
+      built.push({ position: i, slots });
+      for (const s of slots) {
+        if (s.window && !queued.has(s)) {
+          queued.add(s);
+          windows.push(s.window);
+          toAnswer.push(s);
+        }
+      }
     } catch (error) {
       outcomes[i] = { ok: false, error: error as Error };
     }
   }
-  if (windows.length === 0) return outcomes;
-  const answers = await answerAll(model, windows);
-  for (const { position, from, count } of built) {
-    const own = answers.slice(from, from + count);
+  if (built.length === 0) return outcomes;
+  const answers = windows.length > 0 ? await answerAll(model, windows) : [];
+  toAnswer.forEach((s, k) => {
+    s.answer = answers[k]!;
+    if (s.key !== undefined) cache!.answers.set(s.key, s.answer);
+  });
+  for (const { position, slots } of built) {
+    const own = slots.map((s) => s.answer!);
     const newest = own[own.length - 1]!;
     // A refused earlier window cuts the rows there, as a missing one does; a refused T fails the request.
     const lastRefused = own.findLastIndex((a) => a instanceof Error);
