@@ -1,13 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asOfInstants, historyStart, loadStrategies, walkForwardPredictions } from '@regime/backtest';
 import { closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { warmupCandles } from '@regime/features';
-import { defaultModelDir, loadRegimeModel, REGIMES, type RegimeModel } from '@regime/model';
+import { loadRegimeModel, REGIMES, type RegimeModel } from '@regime/model';
 import { fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
 import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTinyModel } from '../apps/predictor/test/tiny-model.ts';
 
 /**
  * The backtest's predictions are the predictor's: real candles go into QuestDB, the real predictor
@@ -38,6 +42,10 @@ describe.skipIf(!hasSharedKlines())('backtest predictions equal the predictor’
   let predictor: Predictor | undefined;
   let model: RegimeModel;
   const instants = asOfInstants(END - CATCHUP + 300_000, END + 300_000);
+  // A model of this build's labeler with a two-window decision rule (the predictor's test model): what
+  // is compared is the path, for whatever model both load.
+  const workDir = mkdtempSync(join(tmpdir(), 'backtest-predictor-'));
+  const modelDir = join(workDir, 'model');
 
   beforeAll(async () => {
     db = await QuestDb.connect(config, tables);
@@ -56,7 +64,8 @@ describe.skipIf(!hasSharedKlines())('backtest predictions equal the predictor’
       }
     }
     await db.waitForWal();
-    model = await loadRegimeModel(defaultModelDir());
+    await createTinyModel(modelDir, 'backtest-vs-predictor', 5);
+    model = await loadRegimeModel(modelDir);
     predictor = await startPredictor(
       loadPredictorConfig({
         ...process.env,
@@ -67,6 +76,7 @@ describe.skipIf(!hasSharedKlines())('backtest predictions equal the predictor’
         PREDICTIONS_TABLE: tables.predictions,
         EVENTS_TABLE: tables.events,
         METRICS_PORT: '0',
+        MODEL_DIR: modelDir,
         OFFICIAL_OFFSET_MS: String(OFFSET),
         OFFICIAL_CATCHUP_MS: String(CATCHUP),
       }),
@@ -81,6 +91,7 @@ describe.skipIf(!hasSharedKlines())('backtest predictions equal the predictor’
     model?.dispose();
     await db?.dropTables();
     await db?.close();
+    rmSync(workDir, { recursive: true, force: true });
   });
 
   it('same regime and probabilities at every instant, from QuestDB and from the files', async () => {

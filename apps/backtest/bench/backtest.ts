@@ -4,19 +4,31 @@
  * predicted on the predictor's path with batched model calls on one worker thread per symbol. Prints
  * wall time, CPU time of the whole process (all threads), instants per second and the load average,
  * because this machine is shared: wall time under load says little without it. Target < 120 s.
+ * Model: MODEL_DIR or the shipped model; skipped (exit 0, with the reason) when that artifact is of
+ * another labeler version than this build's (it is refused until retrained).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { defaultModelDir } from '@regime/model';
 import { createLogger } from '@regime/service';
-import { parseFlags } from '../src/config.ts';
+import { BadInputError, parseFlags } from '../src/config.ts';
+import { assertLabelerVersion } from '../src/model-artifact.ts';
 import { runFromConfig } from '../src/run.ts';
 
 const TARGET_SECONDS = 120;
 
 if (!hasSharedKlines()) {
   console.log(`backtest bench skipped: no candle files at ${sharedKlinesDir()}`);
+  process.exit(0);
+}
+const modelDir = process.env.MODEL_DIR ?? defaultModelDir();
+try {
+  await assertLabelerVersion(modelDir);
+} catch (error) {
+  if (!(error instanceof BadInputError)) throw error;
+  console.log(`backtest bench skipped: ${error.message}`);
   process.exit(0);
 }
 const log = createLogger('backtest-bench');
@@ -31,6 +43,7 @@ const config = parseFlags(
     feeBps: '10',
     slippageBps: '0',
     out: join(out, 'REPORT.md'),
+    model: modelDir,
     batchSize: '256',
   },
   availableParallelism(),

@@ -5,7 +5,7 @@ import type { Regime } from '@regime/model';
 import type { CandleSource } from '@regime/model/candle-source';
 import { BadInputError } from './config.ts';
 import { type Costs, runStrategy, type StrategyRun } from './engine.ts';
-import { type MarketSeries, marketSeries, regimeShare } from './market.ts';
+import { type MarketSeries, marketSeries, regimeShare, regimeSwitchesPerDay } from './market.ts';
 import { portfolioMetrics, runMetrics, type StrategyMetrics } from './metrics.ts';
 import type { Strategy } from './strategy.ts';
 import { asOfInstants, type InstantPrediction } from './walk-forward.ts';
@@ -41,6 +41,7 @@ export interface SymbolResult {
   runs: StrategyRun[];
   metrics: Record<string, StrategyMetrics>;
   regimeShare: Record<Regime | 'none', number>;
+  regimeSwitchesPerDay: number;
   /** Instants without a prediction, with the first reason seen. */
   missingPredictions: number;
   firstMissingReason?: string;
@@ -119,6 +120,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
       runs,
       metrics: Object.fromEntries(runs.map((r) => [r.strategy, runMetrics(r, periodMs)])),
       regimeShare: regimeShare(series),
+      regimeSwitchesPerDay: regimeSwitchesPerDay(series),
       missingPredictions: missing.length,
       ...(firstMissing && !firstMissing.ok ? { firstMissingReason: firstMissing.reason } : {}),
       candles: {

@@ -3,13 +3,19 @@ import { DEFAULT_BATCH_SIZE } from './walk-forward.ts';
 
 export function backtestCommand(): Command {
   return new Command('backtest')
+    .configureHelp({ helpWidth: 110 })
     .description(
-      'Walk-forward backtest of regime-gated strategies: at every 5-minute instant the official prediction\n' +
-        "is computed exactly as the predictor computes it, from the candles closed by then; each strategy's\n" +
-        'position for the next 5 minutes is decided from that and the prices known then.\n' +
-        'Writes REPORT.md, REPORT.json and one equity-and-drawdown SVG per symbol.\n' +
-        'Exit codes: 0 done, 1 the run failed, 2 bad input (flags, model artifact, no candles in the period).\n' +
-        'Environment (only with --data questdb or --questdb): QUESTDB_HTTP, QUESTDB_PG_URL.',
+      [
+        'Walk-forward backtest of regime-gated strategies. At every 5-minute instant the official',
+        'prediction is computed exactly as the predictor computes it, from the candles closed by then;',
+        "each strategy's position for the next 5 minutes is decided from that and the prices known then.",
+        'Writes REPORT.md, REPORT.json and one equity-and-drawdown SVG per symbol.',
+        '',
+        'Exit codes: 0 done, 1 the run failed, 2 bad input (flags, environment, model artifact, no candles',
+        'in the period).',
+        'Environment (only with --data questdb or --questdb): QUESTDB_HTTP, QUESTDB_PG_URL, KLINES_TABLE,',
+        'BACKTEST_EQUITY_TABLE.',
+      ].join('\n'),
     )
     .option(
       '--data <dir|questdb>',

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseSymbol } from '@regime/candles';
 import { sharedKlinesDir } from '@regime/candles/files';
-import { DEFAULT_BACKTEST_EQUITY_TABLE } from '@regime/questdb';
+import { DEFAULT_BACKTEST_EQUITY_TABLE, DEFAULT_TABLES } from '@regime/questdb';
 import { url } from '@regime/service';
 import { z } from 'zod';
 
@@ -16,17 +16,23 @@ export class BadInputError extends Error {
   }
 }
 
+function tableName(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((s) => /^[a-z_][a-z0-9_]{0,62}$/.test(s), {
+      message: 'expected a table name: lower-case letters, digits and _, at most 63 characters',
+    });
+}
+
 /** Environment of the backtest (only needed for QuestDB). */
 export const envSchema = z.object({
   QUESTDB_HTTP: url('http://127.0.0.1:9000', ['http', 'https']),
   QUESTDB_PG_URL: url('postgres://admin:quest@127.0.0.1:8812/qdb', ['postgres', 'postgresql']),
+  /** Where --data questdb reads candles (tests use their own table). */
+  KLINES_TABLE: tableName(DEFAULT_TABLES.klines),
   /** Where --questdb writes the equity curves (tests use their own table). */
-  BACKTEST_EQUITY_TABLE: z
-    .string()
-    .default(DEFAULT_BACKTEST_EQUITY_TABLE)
-    .refine((s) => /^[a-z_][a-z0-9_]{0,62}$/.test(s), {
-      message: 'expected a table name: lower-case letters, digits and _, at most 63 characters',
-    }),
+  BACKTEST_EQUITY_TABLE: tableName(DEFAULT_BACKTEST_EQUITY_TABLE),
 });
 
 /** Flags as commander hands them over: strings, validated here. */

@@ -79,3 +79,16 @@ export function regimeShare(series: MarketSeries): Record<Regime | 'none', numbe
     number
   >;
 }
+
+/** Changes of the official regime between consecutive instants, per day: what a regime gate trades on. */
+export function regimeSwitchesPerDay(series: MarketSeries): number {
+  let switches = 0;
+  let last: Regime | undefined;
+  for (const p of series.predictions) {
+    if (p === undefined) continue;
+    if (last !== undefined && p.regime !== last) switches++;
+    last = p.regime;
+  }
+  const days = (series.instants.length * STEP_MS) / 86_400_000;
+  return days > 0 ? switches / days : 0;
+}

@@ -45,7 +45,6 @@ export function predictionPool(
   const idle: Worker[] = [];
   const queue: Pending[] = [];
   const running = new Map<number, Pending>();
-  const busy = new Map<Worker, number>();
   let nextId = 0;
   let failed: Error | undefined;
 
@@ -54,7 +53,6 @@ export function predictionPool(
       const worker = idle.pop()!;
       const pending = queue.shift()!;
       running.set(pending.task.id, pending);
-      busy.set(worker, pending.task.id);
       worker.postMessage(pending.task);
     }
   };
@@ -80,7 +78,6 @@ export function predictionPool(
         return;
       }
       running.delete(message.id);
-      busy.delete(worker);
       idle.push(worker);
       if (message.type === 'done') pending.resolve(message.predictions);
       else pending.reject(new Error(message.message));

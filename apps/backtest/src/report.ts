@@ -29,6 +29,7 @@ export interface BacktestReport {
     {
       strategies: Record<string, StrategyMetrics>;
       regimeShare: Record<string, number>;
+      regimeSwitchesPerDay: number;
       missingPredictions: number;
       firstMissingReason?: string;
       missingSteps: number;
@@ -74,6 +75,7 @@ export function buildReport(result: BacktestResult, context: ReportContext, out:
         {
           strategies: s.metrics,
           regimeShare: s.regimeShare,
+          regimeSwitchesPerDay: s.regimeSwitchesPerDay,
           missingPredictions: s.missingPredictions,
           ...(s.firstMissingReason ? { firstMissingReason: s.firstMissingReason } : {}),
           missingSteps: s.series.missingSteps,
@@ -120,7 +122,8 @@ export function renderMarkdown(report: BacktestReport): string {
     lines.push(`## ${symbol}`, '', ...metricsTable(Object.entries(s.strategies)), '');
     lines.push(
       `Official regimes over the period: ${REGIMES.map((r) => `${REGIME_LABELS[r]} ${pct(s.regimeShare[r] ?? 0)}`).join(', ')}` +
-        `${s.regimeShare.none ? `, no prediction ${pct(s.regimeShare.none)}` : ''}.`,
+        `${s.regimeShare.none ? `, no prediction ${pct(s.regimeShare.none)}` : ''}; ` +
+        `the official regime changed ${s.regimeSwitchesPerDay.toFixed(1)} times a day.`,
     );
     if (s.missingPredictions > 0) {
       lines.push(

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RegimeModel } from '@regime/model';
 import { type CandleSource, fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
-import { BacktestEquityTable } from '@regime/questdb';
+import { BacktestEquityTable, DEFAULT_TABLES } from '@regime/questdb';
 import { type Logger, loadConfig } from '@regime/service';
 import { type BacktestResult, type PredictSymbol, runBacktest } from './backtest.ts';
 import { type BacktestConfig, envSchema } from './config.ts';
@@ -40,7 +40,7 @@ export async function runFromConfig(
     source =
       config.candles.kind === 'files'
         ? fileCandleSource(config.candles.dir)
-        : await questDbCandleSource(questdb);
+        : await questDbCandleSource(questdb, { ...DEFAULT_TABLES, klines: env.KLINES_TABLE });
     const predict: PredictSymbol =
       pool?.predict ??
       ((_symbol, history, instants, onProgress) =>

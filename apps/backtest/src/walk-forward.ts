@@ -8,8 +8,9 @@ import {
   inputsAsOf,
   type PredictionRequest,
   predictRegimes,
+  type WindowCache,
 } from '@regime/inference';
-import type { RegimeModel, RegimePrediction } from '@regime/model';
+import { MAX_DECISION_SPAN_MINUTES, type RegimeModel, type RegimePrediction } from '@regime/model';
 
 /** 5-minute as-of instants: the official prediction schedule. */
 export const STEP_MS = INTERVAL_MS['5m'];
@@ -19,6 +20,8 @@ export const DEFAULT_BATCH_SIZE = 256;
 
 export interface WalkForwardOptions {
   batchSize?: number;
+  /** false: build every window of every instant anew (what the predictor does per job); for tests. */
+  reuseWindows?: boolean;
   /** Called after every batch with the instants done so far. */
   onProgress?: (done: number) => void;
 }
@@ -42,7 +45,8 @@ function firstAtOrAfter(series: readonly Candle[], t: number, from = 0): number 
  * The official prediction as of every instant, computed exactly as the predictor computes it: for
  * each instant T the newest history-warm-up + 1 candles of each interval opened before T (what the
  * predictor's candle cache hands over), then `inputsAsOf(…, 'official', T)` and `predictRegimes`,
- * many instants per model call. Only candles closed by T enter a prediction: inputsAsOf enforces it.
+ * many instants per model call, with a window cache so that the decision layer's earlier windows
+ * (earlier instants' own windows) are not built and answered again. Only candles closed by T enter a prediction: inputsAsOf enforces it.
  */
 export async function walkForwardPredictions(
   model: RegimeModel,
@@ -56,12 +60,21 @@ export async function walkForwardPredictions(
   const out: InstantPrediction[] = new Array(instants.length);
   const cursor = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, 0])) as Record<FeatureInterval, number>;
   let batch: { index: number; request: PredictionRequest }[] = [];
+  // Each instant's windows are answered once and reused as the earlier windows of later instants'
+  // decisions; entries older than any window still to be read are dropped after each batch.
+  const windowCache: WindowCache = new Map();
+  const keepMs = MAX_DECISION_SPAN_MINUTES * 60_000 + STEP_MS;
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await predictRegimes(
       model,
       batch.map((b) => b.request),
+      options.reuseWindows === false ? {} : { windowCache },
     );
+    const oldestNeeded = batch[batch.length - 1]!.request.asOf - keepMs;
+    for (const key of windowCache.keys()) {
+      if (Number(key.slice(0, key.indexOf('|'))) < oldestNeeded) windowCache.delete(key);
+    }
     outcomes.forEach((outcome, k) => {
       out[batch[k]!.index] = outcome.ok
         ? { ok: true, prediction: outcome.prediction }
@@ -81,12 +94,7 @@ export async function walkForwardPredictions(
       recent[interval] = series.slice(Math.max(0, end - warmup[interval] - 1), end) as Candle[];
     }
     try {
-      // Every request of a call comes from this one history, so they may share the decision layer's
-      // earlier windows (the official windows of earlier instants).
-      batch.push({
-        index,
-        request: { asOf, inputs: inputsAsOf(recent, 'official', asOf, warmup), series: 'history' },
-      });
+      batch.push({ index, request: { asOf, inputs: inputsAsOf(recent, 'official', asOf, warmup) } });
     } catch (error) {
       out[index] = { ok: false, reason: (error as Error).message };
     }

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { ARTIFACT_FILES, defaultModelDir, LABELER_VERSION } from '@regime/model';
+import { ARTIFACT_FILES, LABELER_VERSION } from '@regime/model';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
+import { testModelDir } from './test-model.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'backtest-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -49,7 +50,7 @@ describe('backtest CLI: bad input exits with code 2 and says what is wrong', () 
 
   it('refuses a model artifact trained with another labeler version', async () => {
     const model = join(work, 'other-labeler');
-    const metadata = JSON.parse(readFileSync(join(defaultModelDir(), ARTIFACT_FILES.metadata), 'utf8'));
+    const metadata = JSON.parse(readFileSync(join(await testModelDir(), ARTIFACT_FILES.metadata), 'utf8'));
     metadata.labeler.version = `${LABELER_VERSION}-other`;
     rmSync(model, { recursive: true, force: true });
     mkdirSync(model, { recursive: true });
@@ -71,7 +72,16 @@ describe('backtest CLI: bad input exits with code 2 and says what is wrong', () 
   it.skipIf(!hasSharedKlines())(
     'refuses a period without candles',
     async () => {
-      const { code, stderr } = await backtest([...base, '--from', '2012-01-01', '--to', '2012-01-02']);
+      const model = await testModelDir();
+      const { code, stderr } = await backtest([
+        ...base,
+        '--from',
+        '2012-01-01',
+        '--to',
+        '2012-01-02',
+        '--model',
+        model,
+      ]);
       expect(code).toBe(2);
       expect(stderr).toMatch(
         /no 5m candles for BTCUSDT from 2012-01-01T00:00:00.000Z to 2012-01-02T00:00:00.000Z/,

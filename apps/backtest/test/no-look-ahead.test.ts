@@ -1,7 +1,7 @@
 import type { Candle } from '@regime/candles';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import type { CandleHistory } from '@regime/features';
-import { defaultModelDir, loadRegimeModel, type RegimeModel } from '@regime/model';
+import { loadRegimeModel, type RegimeModel } from '@regime/model';
 import { fileCandleSource } from '@regime/model/candle-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyStart } from '../src/backtest.ts';
@@ -10,6 +10,7 @@ import { marketSeries } from '../src/market.ts';
 import { loadStrategies } from '../src/strategies/index.ts';
 import type { Strategy } from '../src/strategy.ts';
 import { asOfInstants, walkForwardPredictions } from '../src/walk-forward.ts';
+import { testModelDir } from './test-model.ts';
 
 /**
  * No look-ahead, end to end on real candles: the candles from instant X on are replaced by a
@@ -65,7 +66,7 @@ describe.skipIf(!hasSharedKlines())('shifting future candles changes no position
   let history: CandleHistory;
 
   beforeAll(async () => {
-    model = await loadRegimeModel(defaultModelDir());
+    model = await loadRegimeModel(await testModelDir());
     strategies = [...(await loadStrategies()), probe];
     const source = fileCandleSource(sharedKlinesDir());
     history = await source.history('BTCUSDT', { from: historyStart(FROM, strategies), to: TO });

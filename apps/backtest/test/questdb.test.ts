@@ -1,10 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { BacktestEquityTable, questDbConfigFromEnv } from '@regime/questdb';
+import { closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
+import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { BacktestEquityTable, QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyStart } from '../src/backtest.ts';
+import { loadStrategies } from '../src/strategies/index.ts';
 import { runCli } from './run-cli.ts';
+import { testModelDir } from './test-model.ts';
 
 /**
  * `--questdb` end to end: the CLI writes one row per symbol, strategy and step to its own
@@ -29,6 +33,7 @@ describe.skipIf(!hasSharedKlines())('backtest --questdb writes the equity curves
     const args = [
       ...['--data', sharedKlinesDir(), '--symbols', 'BTCUSDT', '--questdb', '--workers', '1'],
       ...['--from', '2025-07-01', '--to', '2025-07-01T06:00', '--out', join(work, 'REPORT.md')],
+      ...['--model', await testModelDir()],
     ];
     const count = async () => (await equity.query<{ n: number }>(`SELECT count() n FROM ${table}`))[0]!.n;
     for (let run = 0; run < 2; run++) {
@@ -66,4 +71,63 @@ describe.skipIf(!hasSharedKlines())('backtest --questdb writes the equity curves
       /row 1 of 2: equity NaN/,
     );
   });
+});
+
+describe.skipIf(!hasSharedKlines())('backtest --data questdb', () => {
+  const tables = uniqueTableNames('btq');
+  const work = mkdtempSync(join(tmpdir(), 'backtest-klines-'));
+  const FROM = Date.UTC(2025, 7, 10);
+  const TO = Date.UTC(2025, 7, 10, 4);
+  let db: QuestDb;
+
+  beforeAll(async () => {
+    db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+    await db.ensureSchema();
+    const from = historyStart(FROM, await loadStrategies());
+    for (const interval of ['5m', '15m', '1h'] as Interval[]) {
+      const candles = readKlineFiles(sharedKlinesDir(), 'ETHUSDT', interval, { from, to: TO });
+      await db.writeKlines(
+        candles
+          .filter((c) => closesAt(interval, c.openTime) <= TO + INTERVAL_MS['5m'])
+          .map((c) => ({ ...c, symbol: 'ETHUSDT', interval })),
+      );
+    }
+    await db.waitForWal();
+  }, 120_000);
+  afterAll(async () => {
+    await db?.dropTables();
+    await db?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads the klines table and reports exactly what the files give', async () => {
+    const run = async (data: string, name: string) => {
+      const out = join(work, name, 'REPORT.md');
+      const args = [
+        '--data',
+        data,
+        '--symbols',
+        'ETHUSDT',
+        '--from',
+        '2025-08-10',
+        '--to',
+        '2025-08-10T04:00',
+      ];
+      const { code, stderr } = await runCli(
+        [...args, '--workers', '1', '--out', out, '--model', await testModelDir()],
+        {
+          KLINES_TABLE: tables.klines,
+        },
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return JSON.parse(readFileSync(out.replace(/md$/, 'json'), 'utf8'));
+    };
+    const [fromDb, fromFiles] = [await run('questdb', 'db'), await run(sharedKlinesDir(), 'files')];
+    expect(fromDb.data.source).toMatch(/^QuestDB/);
+    expect(fromDb.data.instants).toBe(48);
+    expect(fromDb.symbols.ETHUSDT.missingPredictions).toBe(0);
+    expect(fromDb.symbols).toEqual(fromFiles.symbols);
+    expect(fromDb.strategies).toEqual(fromFiles.strategies);
+  }, 120_000);
 });

@@ -5,7 +5,7 @@ import { REGIMES, type Regime, type RegimePrediction } from '@regime/model';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BacktestResult } from '../src/backtest.ts';
 import { runStrategy } from '../src/engine.ts';
-import type { MarketSeries } from '../src/market.ts';
+import { type MarketSeries, regimeSwitchesPerDay } from '../src/market.ts';
 import { portfolioMetrics, runMetrics } from '../src/metrics.ts';
 import { writeReport } from '../src/report.ts';
 import { loadStrategies } from '../src/strategies/index.ts';
@@ -57,6 +57,7 @@ describe('report files', () => {
           Regime | 'none',
           number
         >,
+        regimeSwitchesPerDay: regimeSwitchesPerDay(s),
         missingPredictions: 0,
         candles: { '5m': 600, '15m': 200, '1h': 50 },
       };
@@ -99,6 +100,8 @@ describe('report files', () => {
       expect(json.symbols.AAAUSDT.strategies[s.name].trades).toBe(symbols[0]!.metrics[s.name]!.trades);
     }
     expect(json.annualisation.periodsPerYear).toBe(365 * 288);
+    // 600 instants of 5 minutes (≈ 2.08 days), the regime changing every 50 instants: 11 switches.
+    expect(json.symbols.AAAUSDT.regimeSwitchesPerDay).toBeCloseTo(11 / ((600 * 5) / 1440), 12);
     const md = readFileSync(join(work, 'out/REPORT.md'), 'utf8');
     expect(md).toContain('## Equal-weight portfolio of AAAUSDT + BBBUSDT');
     expect(md).toContain('![AAAUSDT equity and drawdown](REPORT-AAAUSDT.svg)');

@@ -13,4 +13,5 @@ export {
   type PredictionOutcome,
   type PredictionRequest,
   predictRegimes,
+  type WindowCache,
 } from './predict.ts';

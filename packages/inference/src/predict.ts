@@ -17,12 +17,6 @@ import {
 export interface PredictionRequest {
   asOf: number;
   inputs: PredictionInputs;
-  /**
-   * The candle series the inputs come from (e.g. the symbol). Requests of one series in one call share
-   * the official windows they have in common; the series must identify the candles, never reuse it
-   * for different candles within a call.
-   */
-  series?: string;
 }
 
 export type PredictionOutcome = { ok: true; prediction: RegimePrediction } | { ok: false; error: Error };
@@ -68,53 +62,80 @@ function historyAsOf(history: CandleSeries, asOf: number): CandleSeries {
   return out;
 }
 
-/**
- * Windows built during one call, so a window several requests read (the decision layer's earlier
- * windows are the official windows of earlier instants) is built and answered once. Keyed by the
- * request's `series` and the instant; requests without a series share nothing.
- */
-class WindowPool {
-  readonly windows: FeatureWindow[] = [];
-  private readonly built = new Map<string, number | Error>();
+/** What a window gave: the model's answer, or why there is none (it could not be built, or was refused). */
+type WindowAnswer = RegimePrediction | Error;
 
-  /** Index of the window in `windows`, or the error that prevented building it. */
-  get(key: string | undefined, build: () => FeatureWindow): number | Error {
-    const known = key === undefined ? undefined : this.built.get(key);
-    if (known !== undefined) return known;
-    let result: number | Error;
-    try {
-      result = this.windows.push(build()) - 1;
-    } catch (error) {
-      result = error as Error;
-    }
-    if (key !== undefined) this.built.set(key, result);
-    return result;
+/**
+ * Answers of official windows already computed, for a caller that predicts many instants of one
+ * symbol from one fixed candle history (the backtest): in a walk-forward every earlier window the
+ * decision layer reads for T is the newest window of an earlier instant, so without it each window
+ * would be built and answered `decision.windows` times. Keyed by the as-of instant and the exact
+ * candle slice the window is built from, so a hit is the same computation. Never shared between
+ * symbols, models or candle sources; the predictor passes none.
+ */
+export type WindowCache = Map<string, WindowAnswer>;
+
+/** One window of a request: answered already (from the cache), or to be answered. */
+interface WindowSlot {
+  key: string | undefined;
+  window?: FeatureWindow;
+  answer?: WindowAnswer;
+}
+
+function sliceKey(asOf: number, slice: CandleSeries): string {
+  let key = String(asOf);
+  for (const interval of FEATURE_INTERVALS) {
+    const rows = slice[interval];
+    key += `|${rows[0]?.openTime ?? ''}+${rows.length}`;
   }
+  return key;
 }
 
 /**
- * The windows of one request as indexes into the pool, oldest first, the newest at T. T's window is
- * built from the request's own warm-up slice (plus its live candles); an earlier one that cannot be
- * built (a gap, the start of the data) drops it and everything older, so the decision reads the
- * newest contiguous windows. Throws when T's own window cannot be built.
+ * The windows of one request, oldest first, the newest at T. T's window is built from the request's
+ * own warm-up slice (plus its live candles); an earlier one that cannot be built (a gap, the start of
+ * the data) drops it and everything older, so the decision reads the newest contiguous windows.
+ * With a cache, a window without live candles is looked up first (a cached failure drops it and
+ * everything older, as a failure does); T's own failure throws.
  */
-function requestWindows(model: RegimeModel, request: PredictionRequest, pool: WindowPool): number[] {
-  const { asOf, inputs, series } = request;
+function requestWindows(
+  model: RegimeModel,
+  request: PredictionRequest,
+  cache?: { answers: WindowCache; pending: Map<string, WindowSlot> },
+): WindowSlot[] {
+  const { asOf, inputs } = request;
   const instants = decisionInstants(model, asOf);
-  const officialKey = (t: number) => (series === undefined ? undefined : `${series}@${t}`);
-  // A live window includes candles still in progress: it is never shared.
-  const newest = pool.get(inputs.live ? undefined : officialKey(asOf), () =>
-    featureWindow(historyAsOf(inputs.history, asOf), asOf, inputs.live ? { live: inputs.live } : {}),
-  );
-  if (newest instanceof Error) throw newest;
-  const out = [newest];
+  const slot = (at: number, live: boolean): WindowSlot => {
+    const slice = historyAsOf(inputs.history, at);
+    const key = cache && !live ? sliceKey(at, slice) : undefined;
+    if (key !== undefined) {
+      const cached = cache!.answers.get(key);
+      if (cached instanceof Error) throw cached;
+      if (cached !== undefined) return { key, answer: cached };
+      // Built for an earlier request of the same call: answered once, shared.
+      const pending = cache!.pending.get(key);
+      if (pending) return pending;
+    }
+    let built: WindowSlot;
+    try {
+      built = { key, window: featureWindow(slice, at, live && inputs.live ? { live: inputs.live } : {}) };
+    } catch (error) {
+      if (key !== undefined) cache!.answers.set(key, error as Error);
+      throw error;
+    }
+    if (key !== undefined) cache!.pending.set(key, built);
+    return built;
+  };
+  const newest = slot(asOf, inputs.live !== undefined);
+  const earlier: WindowSlot[] = [];
   for (let k = instants.length - 2; k >= 0; k--) {
-    const t = instants[k]!;
-    const earlier = pool.get(officialKey(t), () => featureWindow(historyAsOf(inputs.history, t), t));
-    if (earlier instanceof Error) break;
-    out.unshift(earlier);
+    try {
+      earlier.unshift(slot(instants[k]!, false));
+    } catch {
+      break;
+    }
   }
-  return out;
+  return [...earlier, newest];
 }
 
 /**
@@ -122,27 +143,46 @@ function requestWindows(model: RegimeModel, request: PredictionRequest, pool: Wi
  * only place that turns candles into a regime: the BullMQ worker, the console and the backtest all
  * call it, so a row in regime_predictions, a line on the console and a backtest position are the same
  * computation. A request whose window cannot be built (FeatureError) fails alone; the others still get
- * their prediction.
+ * their prediction. `windowCache` (see WindowCache) only saves work: the outcomes are the same.
  */
 export async function predictRegimes(
   model: RegimeModel,
   requests: readonly PredictionRequest[],
+  options: { windowCache?: WindowCache } = {},
 ): Promise<PredictionOutcome[]> {
+  const cache = options.windowCache && {
+    answers: options.windowCache,
+    pending: new Map<string, WindowSlot>(),
+  };
   const outcomes: PredictionOutcome[] = new Array(requests.length);
-  const pool = new WindowPool();
-  /** Per built request: its position and its windows' indexes in the pool. */
-  const built: { position: number; windows: number[] }[] = [];
+  const windows: FeatureWindow[] = [];
+  const toAnswer: WindowSlot[] = [];
+  const queued = new Set<WindowSlot>();
+  /** Per built request: its position and its windows, oldest first. */
+  const built: { position: number; slots: WindowSlot[] }[] = [];
   for (let i = 0; i < requests.length; i++) {
     try {
-      built.push({ position: i, windows: requestWindows(model, requests[i]!, pool) });
+      const slots = requestWindows(model, requests[i]!, cache);
+      built.push({ position: i, slots });
+      for (const s of slots) {
+        if (s.window && !queued.has(s)) {
+          queued.add(s);
+          windows.push(s.window);
+          toAnswer.push(s);
+        }
+      }
     } catch (error) {
       outcomes[i] = { ok: false, error: error as Error };
     }
   }
-  if (pool.windows.length === 0) return outcomes;
-  const answers = await answerAll(model, pool.windows);
-  for (const { position, windows } of built) {
-    const own = windows.map((k) => answers[k]!);
+  if (built.length === 0) return outcomes;
+  const answers = windows.length > 0 ? await answerAll(model, windows) : [];
+  toAnswer.forEach((s, k) => {
+    s.answer = answers[k]!;
+    if (s.key !== undefined) cache!.answers.set(s.key, s.answer);
+  });
+  for (const { position, slots } of built) {
+    const own = slots.map((s) => s.answer!);
     const newest = own[own.length - 1]!;
     // A refused earlier window cuts the rows there, as a missing one does; a refused T fails the request.
     const lastRefused = own.findLastIndex((a) => a instanceof Error);
