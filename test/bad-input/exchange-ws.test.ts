@@ -233,3 +233,53 @@ describe('many streams: SUBSCRIBE frames within Binance limits, health per conne
     expect(Number(stored[0]!.n)).toBe(0);
   });
 });
+
+describe('a burst of garbage frames', () => {
+  it('20 000 bad frames: every one counted, a handful of truthful log lines, aggregated events, nothing stored', async () => {
+    rig = await collectorRig({
+      now: NOW,
+      deps: {
+        stream: { reconnect: { minMs: 20, maxMs: 200 }, rejectionLogWindowMs: 300 },
+        rejectedEventWindowMs: 300,
+      },
+    });
+    await rig.collector.settled();
+    const storedBefore = await rows<{ n: number }>(rig.db, `SELECT count() n FROM ${rig.db.tables.klines}`);
+    const nan = FakeExchange.klineFrame('BTCUSDT', '5m', LAST_CLOSED, {
+      closed: true,
+      eventTime: NOW,
+    }).replace(/"c":"[^"]+"/, '"c":"NaN"');
+    for (let i = 0; i < 10_000; i++) {
+      rig.exchange.broadcast(`{"stream":"btcusdt@kline_5m","data":{garbage ${i}`);
+      rig.exchange.broadcast(nan);
+    }
+    const refused = async () =>
+      (await counterValue(rig!.collector.metrics.rejected, { reason: 'malformed_json' })) +
+      (await counterValue(rig!.collector.metrics.rejected, { reason: 'bad_schema' }));
+    await waitFor('20 000 refusals', async () => (await refused()) === 20_000, 60_000);
+    await waitFor('the summary log lines', () =>
+      rig!.logs().some((l) => /refused \d+ more message\(s\) from the exchange/.test(String(l.msg))),
+    );
+    await rig.collector.settled();
+    const loud = rig.logs().filter((l) => Number(l.level) >= 40);
+    // Per 300 ms window: one line for the first refusal of each of the 2 reasons, one summary line.
+    const first = 'refused a message from the exchange (further refusals of this reason are summarised)';
+    const summaries = loud.filter((l) =>
+      /^refused \d+ more message\(s\) from the exchange/.test(String(l.msg)),
+    );
+    expect(loud.filter((l) => l.msg !== first && !summaries.includes(l))).toEqual([]);
+    expect(loud.length).toBeLessThanOrEqual(3 * summaries.length + 2);
+    expect(loud.length).toBeLessThan(100);
+    const events = await rows<{ count: number; detail: string }>(
+      rig.db,
+      `SELECT count, detail FROM ${rig.db.tables.events} WHERE kind = 'rejected'`,
+    );
+    expect(events.length).toBeLessThanOrEqual(20);
+    expect(events.reduce((n, e) => n + Number(e.count), 0)).toBe(20_000);
+    expect(events.map((e) => e.detail).join('\n')).toMatch(
+      /WebSocket message\(s\) refused \((malformed_json|bad_schema)\)/,
+    );
+    const storedAfter = await rows<{ n: number }>(rig.db, `SELECT count() n FROM ${rig.db.tables.klines}`);
+    expect(storedAfter).toEqual(storedBefore);
+  });
+});

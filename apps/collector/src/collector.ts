@@ -35,17 +35,25 @@ export interface CollectorDeps {
   /** e.g. a shorter reconnect backoff in tests. */
   stream?: Pick<
     KlineStreamOptions,
-    'reconnect' | 'pingTimeoutMs' | 'maxStreamsPerConnection' | 'subscribeBatch' | 'subscribeIntervalMs'
+    | 'reconnect'
+    | 'pingTimeoutMs'
+    | 'maxStreamsPerConnection'
+    | 'subscribeBatch'
+    | 'subscribeIntervalMs'
+    | 'rejectionLogWindowMs'
   >;
   /** /healthz turns unhealthy when a connection has been down, or writes failing, this long (default 60 s). */
   healthGraceMs?: number;
   writer?: WriterOptions;
   /** Pause before a failed gap fill is tried again. */
   gapFillRetryMs?: number;
+  /** Refused messages are recorded as one pipeline_events row per reason per this window (default 10 s). */
+  rejectedEventWindowMs?: number;
 }
 
 /** A connection down, or writes failing, for this long and /healthz answers 503. */
 const DEFAULT_HEALTH_GRACE_MS = 60_000;
+const DEFAULT_REJECTED_EVENT_WINDOW_MS = 10_000;
 
 /**
  * The long-running collector: Binance kline streams → QuestDB, with REST gap fills on start, after
@@ -60,6 +68,9 @@ export class Collector {
   private readonly rest: BinanceRest;
   private readonly clock: () => number;
   private liveTimer: NodeJS.Timeout | undefined;
+  /** Refused messages not yet recorded in pipeline_events, per reason code. */
+  private readonly pendingRejections = new Map<string, { count: number; first: string }>();
+  private rejectionTimer: NodeJS.Timeout | undefined;
   /** Where a stream's gap fill starts when no closed candle of it is known. */
   private readonly initialFrom = new Map<string, number>();
 
@@ -214,15 +225,32 @@ export class Collector {
   }
 
   private onRejected(reason: string, raw: string, code: string): void {
-    // KlineStream has logged the message already; count it and keep a trace in pipeline_events.
+    // KlineStream has logged it (aggregated); count it, and record it in pipeline_events aggregated
+    // per reason and window: a burst of garbage must not become thousands of rows.
     this.metrics.rejected.inc({ reason: code });
-    this.writer.event({
-      ts: this.clock(),
-      service: 'collector',
-      kind: 'rejected',
-      count: 1,
-      detail: `${reason} | ${raw.slice(0, 200)}`,
-    });
+    const pending = this.pendingRejections.get(code);
+    if (pending) pending.count++;
+    else this.pendingRejections.set(code, { count: 1, first: `${reason} | ${raw.slice(0, 200)}` });
+    this.rejectionTimer ??= setTimeout(
+      () => this.flushRejections(),
+      this.deps.rejectedEventWindowMs ?? DEFAULT_REJECTED_EVENT_WINDOW_MS,
+    );
+  }
+
+  /** One pipeline_events row per reason for the messages refused since the last call. */
+  private flushRejections(): void {
+    clearTimeout(this.rejectionTimer);
+    this.rejectionTimer = undefined;
+    for (const [code, { count, first }] of this.pendingRejections) {
+      this.writer.event({
+        ts: this.clock(),
+        service: 'collector',
+        kind: 'rejected',
+        count,
+        detail: `${count} WebSocket message(s) refused (${code}); first: ${first}`,
+      });
+    }
+    this.pendingRejections.clear();
   }
 
   private updateConnectedGauge(): void {
@@ -257,6 +285,7 @@ export class Collector {
 
   /** Resolves when no gap fill is running and everything held has been written. */
   async settled(): Promise<void> {
+    this.flushRejections();
     await this.gaps.idle();
     await this.writer.flush();
   }
@@ -295,6 +324,7 @@ export class Collector {
   async stop(timeoutMs = 15_000): Promise<void> {
     clearInterval(this.liveTimer);
     await this.stream.stop();
+    this.flushRejections();
     this.gaps.stop();
     const flushed = this.gaps
       .idle()
