@@ -1,6 +1,11 @@
-import { type BackfillSummary, PeriodAfterClockError, questdbStore, runBackfill } from '@regime/backfill';
 import { BinanceRest } from '@regime/binance';
 import { INTERVAL_MS } from '@regime/candles';
+import {
+  type BackfillSummary,
+  PeriodAfterClockError,
+  questdbStore,
+  runBackfill,
+} from '@regime/kline-backfill';
 import type { QuestDb } from '@regime/questdb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dropDb, freshDb, rows } from '../src/collector-harness.ts';

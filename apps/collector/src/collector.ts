@@ -1,4 +1,3 @@
-import { questdbStore } from '@regime/backfill';
 import {
   BinanceRest,
   KlineStream,
@@ -8,6 +7,7 @@ import {
   UnknownSymbolError,
 } from '@regime/binance';
 import { candleOpenAt, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { questdbStore } from '@regime/kline-backfill';
 import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
 import { CandleBook } from './book.ts';
