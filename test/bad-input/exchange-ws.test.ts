@@ -283,3 +283,112 @@ describe('a burst of garbage frames', () => {
     expect(storedAfter).toEqual(storedBefore);
   });
 });
+
+describe('malformed WebSocket kline messages', () => {
+  const good = () => FakeExchange.klineFrame('BTCUSDT', '5m', LAST_CLOSED, { closed: true, eventTime: NOW });
+  /** The good frame with one field of the kline object replaced (JSON-encoded value). */
+  const withKline = (field: string, json: string) =>
+    good().replace(new RegExp(`"${field}":("[^"]*"|[^,}]+)`), `"${field}":${json}`);
+
+  it.each([
+    ['truncated JSON', () => good().slice(0, 60), 'malformed_json', /malformed_json: /],
+    [
+      'a NaN close',
+      () => withKline('c', '"NaN"'),
+      'bad_schema',
+      /bad_schema: data\.k\.c: expected a decimal string|bad_schema: k\.c: expected a decimal string/,
+    ],
+    ['a price sent as a number', () => withKline('o', '101.5'), 'bad_schema', /bad_schema: .*k\.o/],
+    [
+      'a price written 1e5',
+      () => withKline('h', '"1e5"'),
+      'bad_schema',
+      /bad_schema: .*k\.h: expected a decimal string/,
+    ],
+    ['a missing open time', () => good().replace(/"t":\d+,/, ''), 'bad_schema', /bad_schema: .*k\.t/],
+    [
+      'high below low',
+      () => withKline('h', '"50.00000000"'),
+      'invalid_candle',
+      /invalid_candle: high_below_low: high 50 < low/,
+    ],
+    [
+      'a negative volume',
+      () => withKline('v', '"-3.00000000"'),
+      'invalid_candle',
+      /invalid_candle: negative_volume/,
+    ],
+    [
+      'an unknown interval',
+      () =>
+        good()
+          .replace(/"i":"5m"/, '"i":"7m"')
+          .replace('@kline_5m', '@kline_7m'),
+      'unknown_interval',
+      /unknown_interval: interval "7m"/,
+    ],
+    [
+      "odd characters in the symbol (BTC'USDT)",
+      () => good().replace(/"BTCUSDT"/g, '"BTC\'USDT"'),
+      'invalid_symbol',
+      /invalid_symbol: symbol "BTC'USDT"/,
+    ],
+    [
+      'a symbol never subscribed (ZZZUSDT)',
+      () =>
+        good()
+          .replace(/BTCUSDT/g, 'ZZZUSDT')
+          .replace('btcusdt@', 'zzzusdt@'),
+      'unknown_stream',
+      /unknown_stream: not subscribed to zzzusdt@kline_5m/,
+    ],
+    [
+      'a stream name that does not match the payload',
+      () => good().replace('btcusdt@kline_5m', 'btcusdt@kline_1h'),
+      'stream_mismatch',
+      /stream_mismatch: stream "btcusdt@kline_1h" carries btcusdt@kline_5m/,
+    ],
+    [
+      'a kline in progress a year ahead',
+      () => FakeExchange.klineFrame('BTCUSDT', '5m', IN_PROGRESS + YEAR, { closed: false, eventTime: NOW }),
+      'future_candle',
+      /future_candle: BTCUSDT 5m opens at 2026-06-02/,
+    ],
+  ])(
+    '%s: refused with its reason, counted, recorded; klines unchanged',
+    async (_what, frame, code, reason) => {
+      rig = await collectorRig({ now: NOW });
+      await rig.collector.settled();
+      const before = await rows<Record<string, unknown>>(
+        rig.db,
+        `SELECT * FROM ${rig.db.tables.klines} ORDER BY ts`,
+      );
+      await refuse(rig, frame(), code);
+      const events = await rejectedEvents(rig);
+      expect(events).toHaveLength(1);
+      expect(Number(events[0]!.count)).toBe(1);
+      expect(events[0]!.detail).toMatch(reason);
+      expect(await rows(rig.db, `SELECT * FROM ${rig.db.tables.klines} ORDER BY ts`)).toEqual(before);
+    },
+  );
+
+  it('a closed candle sent twice is stored once and counted as a duplicate', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    // The gap fill has stored LAST_CLOSED already: the stream's copy repeats it.
+    rig.exchange.broadcast(good());
+    rig.exchange.broadcast(good());
+    await waitFor(
+      'two duplicates',
+      async () => (await counterValue(rig!.collector.metrics.duplicates)) === 2,
+    );
+    await rig.collector.settled();
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE ts = $1`,
+      [new Date(LAST_CLOSED).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(1);
+    expect(await rejectedEvents(rig)).toEqual([]);
+  });
+});
