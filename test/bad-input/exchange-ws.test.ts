@@ -392,3 +392,49 @@ describe('malformed WebSocket kline messages', () => {
     expect(await rejectedEvents(rig)).toEqual([]);
   });
 });
+
+describe('a future candle whose event time is forged too', () => {
+  it('is refused against the exchange REST clock: future_candle, recorded, not stored', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    const future = IN_PROGRESS + YEAR;
+    rig.exchange.broadcast(
+      FakeExchange.klineFrame('BTCUSDT', '5m', future, { closed: true, eventTime: future + STEP }),
+    );
+    await waitFor(
+      'a future_candle refusal',
+      async () => (await counterValue(rig!.collector.metrics.rejected, { reason: 'future_candle' })) === 1,
+    );
+    await rig.collector.settled();
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE ts > $1`,
+      [new Date(NOW).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(0);
+    expect((await rejectedEvents(rig)).map((e) => e.detail).join('\n')).toMatch(
+      /future_candle: BTCUSDT 5m opens at 2026-06-02.*\(exchange REST clock\)/,
+    );
+    expect(rig.collector.lastClosed('BTCUSDT', '5m')).toBe(LAST_CLOSED);
+  });
+
+  it('a true close after skipped ones is confirmed, stored, and the skipped ones are filled', async () => {
+    // The exchange's clock moves on by three candles; the stream only delivers the newest close.
+    let now = NOW;
+    const exchange = await FakeExchange.start({ now: () => now });
+    rig = await collectorRig({ now: NOW, exchange });
+    await rig.collector.settled();
+    now = NOW + 3 * STEP;
+    const newest = LAST_CLOSED + 3 * STEP;
+    exchange.broadcast(FakeExchange.klineFrame('BTCUSDT', '5m', newest, { closed: true, eventTime: now }));
+    await waitFor('the newest close', () => rig!.collector.lastClosed('BTCUSDT', '5m') === newest);
+    await rig.collector.settled();
+    const stored = await rows<{ ts: number }>(
+      rig.db,
+      `SELECT ts FROM ${rig.db.tables.klines} WHERE ts > $1 AND closed ORDER BY ts`,
+      [new Date(LAST_CLOSED).toISOString()],
+    );
+    expect(stored.map((r) => r.ts)).toEqual([1, 2, 3].map((i) => LAST_CLOSED + i * STEP));
+    expect(await rejectedEvents(rig)).toEqual([]);
+  });
+});

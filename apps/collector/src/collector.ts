@@ -1,5 +1,6 @@
 import {
   BinanceRest,
+  futureKlineProblem,
   KlineStream,
   type KlineStreamOptions,
   type ReconnectInfo,
@@ -54,6 +55,8 @@ export interface CollectorDeps {
 /** A connection down, or writes failing, for this long and /healthz answers 503. */
 const DEFAULT_HEALTH_GRACE_MS = 60_000;
 const DEFAULT_REJECTED_EVENT_WINDOW_MS = 10_000;
+/** As KlineStream's: a closed candle may close at most this long after the exchange's clock. */
+const FUTURE_TOLERANCE_MS = 5000;
 
 /**
  * The long-running collector: Binance kline streams → QuestDB, with REST gap fills on start, after
@@ -68,6 +71,8 @@ export class Collector {
   private readonly rest: BinanceRest;
   private readonly clock: () => number;
   private liveTimer: NodeJS.Timeout | undefined;
+  /** Closed candles waiting for the exchange's REST clock to confirm them. */
+  private readonly confirming = new Set<Promise<void>>();
   /** Refused messages not yet recorded in pipeline_events, per reason code. */
   private readonly pendingRejections = new Map<string, { count: number; first: string }>();
   private rejectionTimer: NodeJS.Timeout | undefined;
@@ -219,9 +224,41 @@ export class Collector {
     }
     const last = this.book.lastClosed(k);
     const step = INTERVAL_MS[k.interval];
-    // A close skipped without a disconnect (e.g. a message lost or refused): fetch the missing ones.
-    if (last !== undefined && k.openTime > last + step) this.gaps.request(k.symbol, k.interval, last + step);
-    void this.writer.closed([k]);
+    if (last !== undefined && k.openTime <= last + step) {
+      void this.writer.closed([k]);
+      return;
+    }
+    // A close that does not follow the newest one: a skipped close (a message lost or refused), the
+    // first close after start-up, or a candle from the future whose event time `E` was forged too.
+    // One REST request settles it: the exchange's own clock must have passed the candle's close.
+    const confirming: Promise<void> = this.confirmedByServerClock(k).then((confirmed) => {
+      this.confirming.delete(confirming);
+      if (!confirmed) return;
+      // Fetch the closes that were skipped.
+      if (last !== undefined) this.gaps.request(k.symbol, k.interval, last + step);
+      void this.writer.closed([k]);
+    });
+    this.confirming.add(confirming);
+  }
+
+  /** False (and the candle refused as future_candle) when the exchange's REST clock has not reached its close. */
+  private async confirmedByServerClock(k: Kline): Promise<boolean> {
+    let serverNow: number;
+    try {
+      serverNow = await this.rest.serverTime();
+    } catch (error) {
+      // Without the REST clock, the message's own event time (already checked) is all there is.
+      this.deps.logger.warn(
+        { symbol: k.symbol, interval: k.interval, err: (error as Error).message },
+        'cannot read the exchange clock to confirm a closed candle: keeping it',
+      );
+      return true;
+    }
+    const problem = futureKlineProblem(k, serverNow, FUTURE_TOLERANCE_MS);
+    if (problem === undefined) return true;
+    this.deps.logger.warn({ symbol: k.symbol, interval: k.interval }, problem);
+    this.onRejected(`${problem} (exchange REST clock)`, JSON.stringify(k), 'future_candle');
+    return false;
   }
 
   private onRejected(reason: string, raw: string, code: string): void {
@@ -285,6 +322,7 @@ export class Collector {
 
   /** Resolves when no gap fill is running and everything held has been written. */
   async settled(): Promise<void> {
+    while (this.confirming.size > 0) await Promise.all(this.confirming);
     this.flushRejections();
     await this.gaps.idle();
     await this.writer.flush();
