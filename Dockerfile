@@ -17,8 +17,10 @@ COPY packages/binance/package.json packages/binance/
 COPY packages/candles/package.json packages/candles/
 COPY packages/features/package.json packages/features/
 COPY packages/inference/package.json packages/inference/
+COPY packages/kline-backfill/package.json packages/kline-backfill/
 COPY packages/model/package.json packages/model/
 COPY packages/questdb/package.json packages/questdb/
+COPY packages/replay-exchange/package.json packages/replay-exchange/
 COPY packages/service/package.json packages/service/
 COPY packages/stack/package.json packages/stack/
 COPY apps/backfill/package.json apps/backfill/

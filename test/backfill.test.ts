@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type BackfillSummary, questdbStore, runBackfill } from '@regime/backfill';
 import { BinanceRest } from '@regime/binance';
 import { INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
+import { type BackfillSummary, questdbStore, runBackfill } from '@regime/kline-backfill';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**

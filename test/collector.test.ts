@@ -1,8 +1,8 @@
 import { closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { Collector } from '@regime/collector';
-import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { createLogger } from '@regime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

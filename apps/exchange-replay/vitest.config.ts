@@ -1,5 +1,3 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({
-  test: { name: 'exchange-replay', include: ['test/**/*.test.ts'], testTimeout: 30_000 },
-});
+export default defineProject({ test: { name: 'exchange-replay', include: ['test/**/*.test.ts'] } });

@@ -1,6 +1,11 @@
-import { type BackfillSummary, PeriodAfterClockError, questdbStore, runBackfill } from '@regime/backfill';
 import { BinanceRest } from '@regime/binance';
 import { INTERVAL_MS } from '@regime/candles';
+import {
+  type BackfillSummary,
+  PeriodAfterClockError,
+  questdbStore,
+  runBackfill,
+} from '@regime/kline-backfill';
 import type { QuestDb } from '@regime/questdb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dropDb, freshDb, rows } from '../src/collector-harness.ts';
@@ -64,8 +69,13 @@ async function storedTimes(): Promise<number[]> {
   return found.map((r) => r.ts);
 }
 
-async function rejectedEvents(): Promise<{ count: number; detail: string; symbol: string }[]> {
-  return rows(db, `SELECT count, detail, symbol FROM ${db.tables.events} WHERE kind = 'rejected'`);
+async function rejectedEvents(): Promise<
+  { count: number; detail: string; symbol: string; exchange_ts: number }[]
+> {
+  return rows(
+    db,
+    `SELECT count, detail, symbol, exchange_ts FROM ${db.tables.events} WHERE kind = 'rejected'`,
+  );
 }
 
 function withField(index: number, value: unknown): RestRow {
@@ -103,6 +113,8 @@ describe('one invalid REST row costs one candle, not the series', () => {
       expect(events).toHaveLength(1);
       expect(Number(events[0]!.count)).toBe(1);
       expect(events[0]!.detail).toMatch(new RegExp(`skipped, first at 2025-06-02T10:35:00Z: ${problem}`));
+      // ts is the wall clock; the exchange's clock of the run is beside it.
+      expect(events[0]!.exchange_ts).toBe(NOW);
     },
   );
 

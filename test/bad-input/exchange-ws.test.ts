@@ -233,3 +233,208 @@ describe('many streams: SUBSCRIBE frames within Binance limits, health per conne
     expect(Number(stored[0]!.n)).toBe(0);
   });
 });
+
+describe('a burst of garbage frames', () => {
+  it('20 000 bad frames: every one counted, a handful of truthful log lines, aggregated events, nothing stored', async () => {
+    rig = await collectorRig({
+      now: NOW,
+      deps: {
+        stream: { reconnect: { minMs: 20, maxMs: 200 }, rejectionLogWindowMs: 300 },
+        rejectedEventWindowMs: 300,
+      },
+    });
+    await rig.collector.settled();
+    const storedBefore = await rows<{ n: number }>(rig.db, `SELECT count() n FROM ${rig.db.tables.klines}`);
+    const nan = FakeExchange.klineFrame('BTCUSDT', '5m', LAST_CLOSED, {
+      closed: true,
+      eventTime: NOW,
+    }).replace(/"c":"[^"]+"/, '"c":"NaN"');
+    for (let i = 0; i < 10_000; i++) {
+      rig.exchange.broadcast(`{"stream":"btcusdt@kline_5m","data":{garbage ${i}`);
+      rig.exchange.broadcast(nan);
+    }
+    const refused = async () =>
+      (await counterValue(rig!.collector.metrics.rejected, { reason: 'malformed_json' })) +
+      (await counterValue(rig!.collector.metrics.rejected, { reason: 'bad_schema' }));
+    await waitFor('20 000 refusals', async () => (await refused()) === 20_000, 60_000);
+    await waitFor('the summary log lines', () =>
+      rig!.logs().some((l) => /refused \d+ more message\(s\) from the exchange/.test(String(l.msg))),
+    );
+    await rig.collector.settled();
+    const loud = rig.logs().filter((l) => Number(l.level) >= 40);
+    // Per 300 ms window: one line for the first refusal of each of the 2 reasons, one summary line.
+    const first = 'refused a message from the exchange (further refusals of this reason are summarised)';
+    const summaries = loud.filter((l) =>
+      /^refused \d+ more message\(s\) from the exchange/.test(String(l.msg)),
+    );
+    expect(loud.filter((l) => l.msg !== first && !summaries.includes(l))).toEqual([]);
+    expect(loud.length).toBeLessThanOrEqual(3 * summaries.length + 2);
+    expect(loud.length).toBeLessThan(100);
+    const events = await rows<{ count: number; detail: string }>(
+      rig.db,
+      `SELECT count, detail FROM ${rig.db.tables.events} WHERE kind = 'rejected'`,
+    );
+    expect(events.length).toBeLessThanOrEqual(20);
+    expect(events.reduce((n, e) => n + Number(e.count), 0)).toBe(20_000);
+    expect(events.map((e) => e.detail).join('\n')).toMatch(
+      /WebSocket message\(s\) refused \((malformed_json|bad_schema)\)/,
+    );
+    const storedAfter = await rows<{ n: number }>(rig.db, `SELECT count() n FROM ${rig.db.tables.klines}`);
+    expect(storedAfter).toEqual(storedBefore);
+  });
+});
+
+describe('malformed WebSocket kline messages', () => {
+  const good = () => FakeExchange.klineFrame('BTCUSDT', '5m', LAST_CLOSED, { closed: true, eventTime: NOW });
+  /** The good frame with one field of the kline object replaced (JSON-encoded value). */
+  const withKline = (field: string, json: string) =>
+    good().replace(new RegExp(`"${field}":("[^"]*"|[^,}]+)`), `"${field}":${json}`);
+
+  it.each([
+    ['truncated JSON', () => good().slice(0, 60), 'malformed_json', /malformed_json: /],
+    [
+      'a NaN close',
+      () => withKline('c', '"NaN"'),
+      'bad_schema',
+      /bad_schema: data\.k\.c: expected a decimal string|bad_schema: k\.c: expected a decimal string/,
+    ],
+    ['a price sent as a number', () => withKline('o', '101.5'), 'bad_schema', /bad_schema: .*k\.o/],
+    [
+      'a price written 1e5',
+      () => withKline('h', '"1e5"'),
+      'bad_schema',
+      /bad_schema: .*k\.h: expected a decimal string/,
+    ],
+    ['a missing open time', () => good().replace(/"t":\d+,/, ''), 'bad_schema', /bad_schema: .*k\.t/],
+    [
+      'high below low',
+      () => withKline('h', '"50.00000000"'),
+      'invalid_candle',
+      /invalid_candle: high_below_low: high 50 < low/,
+    ],
+    [
+      'a negative volume',
+      () => withKline('v', '"-3.00000000"'),
+      'invalid_candle',
+      /invalid_candle: negative_volume/,
+    ],
+    [
+      'an unknown interval',
+      () =>
+        good()
+          .replace(/"i":"5m"/, '"i":"7m"')
+          .replace('@kline_5m', '@kline_7m'),
+      'unknown_interval',
+      /unknown_interval: interval "7m"/,
+    ],
+    [
+      "odd characters in the symbol (BTC'USDT)",
+      () => good().replace(/"BTCUSDT"/g, '"BTC\'USDT"'),
+      'invalid_symbol',
+      /invalid_symbol: symbol "BTC'USDT"/,
+    ],
+    [
+      'a symbol never subscribed (ZZZUSDT)',
+      () =>
+        good()
+          .replace(/BTCUSDT/g, 'ZZZUSDT')
+          .replace('btcusdt@', 'zzzusdt@'),
+      'unknown_stream',
+      /unknown_stream: not subscribed to zzzusdt@kline_5m/,
+    ],
+    [
+      'a stream name that does not match the payload',
+      () => good().replace('btcusdt@kline_5m', 'btcusdt@kline_1h'),
+      'stream_mismatch',
+      /stream_mismatch: stream "btcusdt@kline_1h" carries btcusdt@kline_5m/,
+    ],
+    [
+      'a kline in progress a year ahead',
+      () => FakeExchange.klineFrame('BTCUSDT', '5m', IN_PROGRESS + YEAR, { closed: false, eventTime: NOW }),
+      'future_candle',
+      /future_candle: BTCUSDT 5m opens at 2026-06-02/,
+    ],
+  ])(
+    '%s: refused with its reason, counted, recorded; klines unchanged',
+    async (_what, frame, code, reason) => {
+      rig = await collectorRig({ now: NOW });
+      await rig.collector.settled();
+      const before = await rows<Record<string, unknown>>(
+        rig.db,
+        `SELECT * FROM ${rig.db.tables.klines} ORDER BY ts`,
+      );
+      await refuse(rig, frame(), code);
+      const events = await rejectedEvents(rig);
+      expect(events).toHaveLength(1);
+      expect(Number(events[0]!.count)).toBe(1);
+      expect(events[0]!.detail).toMatch(reason);
+      expect(await rows(rig.db, `SELECT * FROM ${rig.db.tables.klines} ORDER BY ts`)).toEqual(before);
+    },
+  );
+
+  it('a closed candle sent twice is stored once and counted as a duplicate', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    // The gap fill has stored LAST_CLOSED already: the stream's copy repeats it.
+    rig.exchange.broadcast(good());
+    rig.exchange.broadcast(good());
+    await waitFor(
+      'two duplicates',
+      async () => (await counterValue(rig!.collector.metrics.duplicates)) === 2,
+    );
+    await rig.collector.settled();
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE ts = $1`,
+      [new Date(LAST_CLOSED).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(1);
+    expect(await rejectedEvents(rig)).toEqual([]);
+  });
+});
+
+describe('a future candle whose event time is forged too', () => {
+  it('is refused against the exchange REST clock: future_candle, recorded, not stored', async () => {
+    rig = await collectorRig({ now: NOW });
+    await rig.collector.settled();
+    const future = IN_PROGRESS + YEAR;
+    rig.exchange.broadcast(
+      FakeExchange.klineFrame('BTCUSDT', '5m', future, { closed: true, eventTime: future + STEP }),
+    );
+    await waitFor(
+      'a future_candle refusal',
+      async () => (await counterValue(rig!.collector.metrics.rejected, { reason: 'future_candle' })) === 1,
+    );
+    await rig.collector.settled();
+    const stored = await rows<{ n: number }>(
+      rig.db,
+      `SELECT count() n FROM ${rig.db.tables.klines} WHERE ts > $1`,
+      [new Date(NOW).toISOString()],
+    );
+    expect(Number(stored[0]!.n)).toBe(0);
+    expect((await rejectedEvents(rig)).map((e) => e.detail).join('\n')).toMatch(
+      /future_candle: BTCUSDT 5m opens at 2026-06-02.*\(exchange REST clock\)/,
+    );
+    expect(rig.collector.lastClosed('BTCUSDT', '5m')).toBe(LAST_CLOSED);
+  });
+
+  it('a true close after skipped ones is confirmed, stored, and the skipped ones are filled', async () => {
+    // The exchange's clock moves on by three candles; the stream only delivers the newest close.
+    let now = NOW;
+    const exchange = await FakeExchange.start({ now: () => now });
+    rig = await collectorRig({ now: NOW, exchange });
+    await rig.collector.settled();
+    now = NOW + 3 * STEP;
+    const newest = LAST_CLOSED + 3 * STEP;
+    exchange.broadcast(FakeExchange.klineFrame('BTCUSDT', '5m', newest, { closed: true, eventTime: now }));
+    await waitFor('the newest close', () => rig!.collector.lastClosed('BTCUSDT', '5m') === newest);
+    await rig.collector.settled();
+    const stored = await rows<{ ts: number }>(
+      rig.db,
+      `SELECT ts FROM ${rig.db.tables.klines} WHERE ts > $1 AND closed ORDER BY ts`,
+      [new Date(LAST_CLOSED).toISOString()],
+    );
+    expect(stored.map((r) => r.ts)).toEqual([1, 2, 3].map((i) => LAST_CLOSED + i * STEP));
+    expect(await rejectedEvents(rig)).toEqual([]);
+  });
+});

@@ -12,9 +12,8 @@ import { createInterface } from 'node:readline';
 import { BinanceRest } from '@regime/binance';
 import type { Interval } from '@regime/candles';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { questdbStore, runBackfill } from '@regime/kline-backfill';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
-import { runBackfill } from '../src/backfill.ts';
-import { questdbStore } from '../src/store.ts';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const INTERVALS: Interval[] = ['5m', '15m', '1h'];

@@ -1,4 +1,4 @@
-import { type Interval, parseInterval, parseSymbol } from '@regime/candles';
+import { type Interval, parseInterval, parseIsoInstant, parseSymbol } from '@regime/candles';
 import { Command, InvalidArgumentError } from 'commander';
 import type { BackfillEnv } from './config.ts';
 
@@ -83,37 +83,13 @@ export function resolveRun(flags: BackfillFlags, env: BackfillEnv): BackfillRun 
   };
 }
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/**
- * ISO date (midnight UTC) or date-time; a date-time without a zone is read as UTC. Every field is
- * range-checked first: `Date.parse` rolls 2025-02-30 over to March 2 instead of refusing it.
- */
+/** ISO date (midnight UTC) or date-time (without a zone: UTC); dates that do not exist are refused. */
 export function parseInstant(value: string, flag: string): number {
-  const trimmed = value.trim();
-  const m = ISO_INSTANT.exec(trimmed);
-  const refuse = (why: string) =>
-    new InvalidArgumentError(
-      `${flag} "${value}" ${why}: expected an ISO date such as 2024-01-01 or 2024-01-01T12:00Z`,
-    );
-  if (!m) throw refuse('is not an ISO date');
-  const [, y, mo, d, h = '0', mi = '0', sec = '0', zone] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12) throw refuse(`has no month ${mo}`);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) throw refuse(`has no day ${d} (${y}-${mo} has ${daysInMonth} days)`);
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) throw refuse('has no such time of day');
-  if (zone && !/^z$/i.test(zone)) {
-    const [zh, zm] = [Number(zone.slice(1, 3)), Number(zone.slice(-2))];
-    if (zh > 23 || zm > 59) throw refuse(`has no such zone offset ${zone}`);
-  }
-  const withZone = trimmed.includes('T') && !zone ? `${trimmed}Z` : trimmed;
-  const t = Date.parse(withZone);
-  if (!Number.isFinite(t)) throw refuse('is not an ISO date');
-  return t;
+  const parsed = parseIsoInstant(value);
+  if (parsed.ok) return parsed.t;
+  throw new InvalidArgumentError(
+    `${flag} "${value}" ${parsed.why}: expected an ISO date such as 2024-01-01 or 2024-01-01T12:00Z`,
+  );
 }
 
 function positiveInt(value: string, flag: string): number {

@@ -1,11 +1,10 @@
 import { BinanceRest } from '@regime/binance';
+import { questdbStore, runBackfill } from '@regime/kline-backfill';
 import { QuestDb } from '@regime/questdb';
 import { createLogger, loadConfig, redactText } from '@regime/service';
-import { runBackfill } from './backfill.ts';
 import { backfillCommand, resolveRun } from './cli.ts';
 import { configSchema } from './config.ts';
 import { barProgress, lineProgress } from './progress.ts';
-import { questdbStore } from './store.ts';
 import { formatSummary } from './summary.ts';
 
 const command = backfillCommand();

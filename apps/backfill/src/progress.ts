@@ -1,5 +1,5 @@
+import type { BackfillProgress, SeriesSummary } from '@regime/kline-backfill';
 import cliProgress from 'cli-progress';
-import type { BackfillProgress, SeriesSummary } from './backfill.ts';
 
 /** One cli-progress bar per symbol × interval, for an interactive terminal. */
 export function barProgress(): BackfillProgress & { stop(): void } {

@@ -1,5 +1,5 @@
-import type { BackfillSummary, SeriesSummary } from './backfill.ts';
-import { iso } from './backfill.ts';
+import type { BackfillSummary, SeriesSummary } from '@regime/kline-backfill';
+import { iso } from '@regime/kline-backfill';
 
 /** The end-of-run report, one block per series, for people reading a terminal or a CI log. */
 export function formatSummary(summary: BackfillSummary): string {

@@ -1,5 +1,5 @@
+import { type BackfillSummary, eventsOf, type SeriesSummary } from '@regime/kline-backfill';
 import { describe, expect, it } from 'vitest';
-import { type BackfillSummary, eventsOf, type SeriesSummary } from '../src/backfill.ts';
 import { formatSummary } from '../src/summary.ts';
 
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@
  *   tsx bench/replay-process.ts '<ReplayOptions as JSON, without dataDir>'
  */
 import { sharedKlinesDir } from '@regime/candles/files';
-import { startReplayExchange } from '@regime/exchange-replay';
+import { startReplayExchange } from '@regime/replay-exchange';
 
 const replay = await startReplayExchange({
   dataDir: sharedKlinesDir(),

@@ -1,6 +1,6 @@
-import { questdbStore } from '@regime/backfill';
 import {
   BinanceRest,
+  futureKlineProblem,
   KlineStream,
   type KlineStreamOptions,
   type ReconnectInfo,
@@ -8,6 +8,7 @@ import {
   UnknownSymbolError,
 } from '@regime/binance';
 import { candleOpenAt, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
+import { questdbStore } from '@regime/kline-backfill';
 import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
 import { CandleBook } from './book.ts';
@@ -35,17 +36,27 @@ export interface CollectorDeps {
   /** e.g. a shorter reconnect backoff in tests. */
   stream?: Pick<
     KlineStreamOptions,
-    'reconnect' | 'pingTimeoutMs' | 'maxStreamsPerConnection' | 'subscribeBatch' | 'subscribeIntervalMs'
+    | 'reconnect'
+    | 'pingTimeoutMs'
+    | 'maxStreamsPerConnection'
+    | 'subscribeBatch'
+    | 'subscribeIntervalMs'
+    | 'rejectionLogWindowMs'
   >;
   /** /healthz turns unhealthy when a connection has been down, or writes failing, this long (default 60 s). */
   healthGraceMs?: number;
   writer?: WriterOptions;
   /** Pause before a failed gap fill is tried again. */
   gapFillRetryMs?: number;
+  /** Refused messages are recorded as one pipeline_events row per reason per this window (default 10 s). */
+  rejectedEventWindowMs?: number;
 }
 
 /** A connection down, or writes failing, for this long and /healthz answers 503. */
 const DEFAULT_HEALTH_GRACE_MS = 60_000;
+const DEFAULT_REJECTED_EVENT_WINDOW_MS = 10_000;
+/** As KlineStream's: a closed candle may close at most this long after the exchange's clock. */
+const FUTURE_TOLERANCE_MS = 5000;
 
 /**
  * The long-running collector: Binance kline streams → QuestDB, with REST gap fills on start, after
@@ -60,6 +71,11 @@ export class Collector {
   private readonly rest: BinanceRest;
   private readonly clock: () => number;
   private liveTimer: NodeJS.Timeout | undefined;
+  /** Closed candles waiting for the exchange's REST clock to confirm them. */
+  private readonly confirming = new Set<Promise<void>>();
+  /** Refused messages not yet recorded in pipeline_events, per reason code. */
+  private readonly pendingRejections = new Map<string, { count: number; first: string }>();
+  private rejectionTimer: NodeJS.Timeout | undefined;
   /** Where a stream's gap fill starts when no closed candle of it is known. */
   private readonly initialFrom = new Map<string, number>();
 
@@ -208,21 +224,70 @@ export class Collector {
     }
     const last = this.book.lastClosed(k);
     const step = INTERVAL_MS[k.interval];
-    // A close skipped without a disconnect (e.g. a message lost or refused): fetch the missing ones.
-    if (last !== undefined && k.openTime > last + step) this.gaps.request(k.symbol, k.interval, last + step);
-    void this.writer.closed([k]);
+    if (last !== undefined && k.openTime <= last + step) {
+      void this.writer.closed([k]);
+      return;
+    }
+    // A close that does not follow the newest one: a skipped close (a message lost or refused), the
+    // first close after start-up, or a candle from the future whose event time `E` was forged too.
+    // One REST request settles it: the exchange's own clock must have passed the candle's close.
+    const confirming: Promise<void> = this.confirmedByServerClock(k).then((confirmed) => {
+      this.confirming.delete(confirming);
+      if (!confirmed) return;
+      // Fetch the closes that were skipped.
+      if (last !== undefined) this.gaps.request(k.symbol, k.interval, last + step);
+      void this.writer.closed([k]);
+    });
+    this.confirming.add(confirming);
+  }
+
+  /** False (and the candle refused as future_candle) when the exchange's REST clock has not reached its close. */
+  private async confirmedByServerClock(k: Kline): Promise<boolean> {
+    let serverNow: number;
+    try {
+      serverNow = await this.rest.serverTime();
+    } catch (error) {
+      // Without the REST clock, the message's own event time (already checked) is all there is.
+      this.deps.logger.warn(
+        { symbol: k.symbol, interval: k.interval, err: (error as Error).message },
+        'cannot read the exchange clock to confirm a closed candle: keeping it',
+      );
+      return true;
+    }
+    const problem = futureKlineProblem(k, serverNow, FUTURE_TOLERANCE_MS);
+    if (problem === undefined) return true;
+    this.deps.logger.warn({ symbol: k.symbol, interval: k.interval }, problem);
+    this.onRejected(`${problem} (exchange REST clock)`, JSON.stringify(k), 'future_candle');
+    return false;
   }
 
   private onRejected(reason: string, raw: string, code: string): void {
-    // KlineStream has logged the message already; count it and keep a trace in pipeline_events.
+    // KlineStream has logged it (aggregated); count it, and record it in pipeline_events aggregated
+    // per reason and window: a burst of garbage must not become thousands of rows.
     this.metrics.rejected.inc({ reason: code });
-    this.writer.event({
-      ts: this.clock(),
-      service: 'collector',
-      kind: 'rejected',
-      count: 1,
-      detail: `${reason} | ${raw.slice(0, 200)}`,
-    });
+    const pending = this.pendingRejections.get(code);
+    if (pending) pending.count++;
+    else this.pendingRejections.set(code, { count: 1, first: `${reason} | ${raw.slice(0, 200)}` });
+    this.rejectionTimer ??= setTimeout(
+      () => this.flushRejections(),
+      this.deps.rejectedEventWindowMs ?? DEFAULT_REJECTED_EVENT_WINDOW_MS,
+    );
+  }
+
+  /** One pipeline_events row per reason for the messages refused since the last call. */
+  private flushRejections(): void {
+    clearTimeout(this.rejectionTimer);
+    this.rejectionTimer = undefined;
+    for (const [code, { count, first }] of this.pendingRejections) {
+      this.writer.event({
+        ts: this.clock(),
+        service: 'collector',
+        kind: 'rejected',
+        count,
+        detail: `${count} WebSocket message(s) refused (${code}); first: ${first}`,
+      });
+    }
+    this.pendingRejections.clear();
   }
 
   private updateConnectedGauge(): void {
@@ -257,6 +322,8 @@ export class Collector {
 
   /** Resolves when no gap fill is running and everything held has been written. */
   async settled(): Promise<void> {
+    while (this.confirming.size > 0) await Promise.all(this.confirming);
+    this.flushRejections();
     await this.gaps.idle();
     await this.writer.flush();
   }
@@ -295,6 +362,7 @@ export class Collector {
   async stop(timeoutMs = 15_000): Promise<void> {
     clearInterval(this.liveTimer);
     await this.stream.stop();
+    this.flushRejections();
     this.gaps.stop();
     const flushed = this.gaps
       .idle()

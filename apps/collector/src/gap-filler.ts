@@ -1,6 +1,6 @@
-import { type BackfillStore, runBackfill } from '@regime/backfill';
 import type { BinanceRest } from '@regime/binance';
 import type { Interval } from '@regime/candles';
+import { type BackfillStore, runBackfill } from '@regime/kline-backfill';
 import type { Logger } from '@regime/service';
 import { type StreamKey, streamKey } from './book.ts';
 import type { CollectorMetrics } from './metrics.ts';

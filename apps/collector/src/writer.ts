@@ -35,6 +35,8 @@ export class KlineWriter {
   private waiters: { seq: number; resolve: () => void }[] = [];
   private failures = 0;
   private retryTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private droppedEvents = 0;
+  private droppedLoggedAt = Number.NEGATIVE_INFINITY;
   /** Wall time of the first failure of the current run of failures (for /healthz). */
   failingSince: number | undefined;
   lastError: string | undefined;
@@ -73,12 +75,26 @@ export class KlineWriter {
     const excess = this.events.length - (this.opts.maxHeldEvents ?? 10_000);
     if (excess > 0) {
       this.events.splice(0, excess);
-      this.logger.error(
-        { dropped: excess },
-        'too many pipeline events held while QuestDB is failing: oldest dropped',
-      );
+      this.noteDroppedEvents(excess);
     }
     this.kick();
+  }
+
+  /** Dropped events are logged at most once per 10 s, with the true cause and the total since the last line. */
+  private noteDroppedEvents(count: number): void {
+    this.droppedEvents += count;
+    const now = Date.now();
+    if (now - this.droppedLoggedAt < 10_000) return;
+    this.droppedLoggedAt = now;
+    const cause =
+      this.failingSince === undefined
+        ? 'pipeline events arrive faster than QuestDB takes them'
+        : `QuestDB writes have been failing since ${new Date(this.failingSince).toISOString()}`;
+    this.logger.error(
+      { dropped: this.droppedEvents, held: this.events.length },
+      `${cause}: ${this.droppedEvents} oldest pipeline event(s) dropped (candles are not affected)`,
+    );
+    this.droppedEvents = 0;
   }
 
   /** Closed candles not yet acknowledged. */

@@ -1,6 +1,6 @@
-import { INTERVALS, type Interval, isInterval, isValidSymbol } from '@regime/candles';
+import { INTERVALS, type Interval, isInterval, isValidSymbol, parseIsoInstant } from '@regime/candles';
+import type { ReplayOptions } from '@regime/replay-exchange';
 import { z } from 'zod';
-import type { ReplayOptions } from './index.ts';
 
 /** What commander hands over: every value still a string (or undefined). */
 export interface RawCliOptions {
@@ -24,17 +24,16 @@ export interface RawCliOptions {
 
 const instant = (flag: string) =>
   z.string().transform((s, ctx) => {
-    const t = /^\d+$/.test(s)
-      ? Number(s)
-      : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || s.length <= 10 ? s : `${s}Z`);
-    if (!Number.isFinite(t)) {
+    if (/^\d+$/.test(s)) return Number(s);
+    const parsed = parseIsoInstant(s);
+    if (!parsed.ok) {
       ctx.addIssue({
         code: 'custom',
-        message: `${flag}: "${s}" is not an ISO date (e.g. 2024-03-01 or 2024-03-01T12:00Z)`,
+        message: `${flag}: "${s}" ${parsed.why} (e.g. 2024-03-01 or 2024-03-01T12:00Z)`,
       });
       return z.NEVER;
     }
-    return t;
+    return parsed.t;
   });
 
 const positive = (flag: string) =>

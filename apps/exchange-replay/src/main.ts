@@ -1,8 +1,8 @@
 import { sharedKlinesDir } from '@regime/candles/files';
+import { startReplayExchange } from '@regime/replay-exchange';
 import { createLogger } from '@regime/service';
 import { Command } from 'commander';
 import { type RawCliOptions, replayOptionsFromCli } from './config.ts';
-import { startReplayExchange } from './index.ts';
 
 const program = new Command('exchange-replay')
   .description(

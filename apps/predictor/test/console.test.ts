@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Candle, closesAt, INTERVAL_MS } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
 import { featureWindow, warmupCandles } from '@regime/features';
 import { FEATURE_INTERVALS } from '@regime/inference';
 import { decidePrediction, loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
+import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTinyModel } from './tiny-model.ts';
 

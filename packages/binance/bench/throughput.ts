@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { startReplayExchange } from '@regime/exchange-replay';
+import { startReplayExchange } from '@regime/replay-exchange';
 import { BinanceRest, parseKlineMessage } from '../src/index.ts';
 
 if (!hasSharedKlines()) {

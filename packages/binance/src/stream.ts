@@ -4,6 +4,7 @@ import type { Logger } from '@regime/service';
 import WebSocket from 'ws';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { futureKlineProblem, klineStreamName, parseKlineMessage, type RejectCode } from './kline-message.ts';
+import { RejectionLog } from './rejection-log.ts';
 
 export interface KlineStreamOptions {
   /** e.g. wss://stream.binance.com:9443 or the replay exchange's wsUrl. */
@@ -30,6 +31,8 @@ export interface KlineStreamOptions {
    * candle" decision downstream.
    */
   futureToleranceMs?: number;
+  /** Refused messages are logged once per reason per window, then summarised (default 10 s). */
+  rejectionLogWindowMs?: number;
 }
 
 export interface StreamRef {
@@ -82,9 +85,11 @@ export class KlineStream extends EventEmitter<KlineStreamEvents> {
   readonly stats = { messages: 0, rejected: 0, reconnects: 0 };
   private readonly connections: StreamConnection[];
   private readonly lastClosed = new Map<string, number>();
+  private readonly rejectionLog: RejectionLog;
 
   constructor(readonly opts: KlineStreamOptions) {
     super();
+    this.rejectionLog = new RejectionLog(opts.logger, opts.rejectionLogWindowMs);
     for (const symbol of opts.symbols) {
       if (!isValidSymbol(symbol)) throw new Error(`invalid symbol "${symbol}": expected e.g. BTCUSDT`);
     }
@@ -118,6 +123,7 @@ export class KlineStream extends EventEmitter<KlineStreamEvents> {
 
   async stop(): Promise<void> {
     await Promise.all(this.connections.map((c) => c.stop()));
+    this.rejectionLog.stop();
   }
 
   /** @internal called by a connection for each text frame. */
@@ -161,7 +167,7 @@ export class KlineStream extends EventEmitter<KlineStreamEvents> {
 
   private reject(reason: string, raw: string, code: RejectCode): void {
     this.stats.rejected++;
-    this.opts.logger?.warn({ reason, raw: raw.slice(0, 300) }, 'rejected kline message');
+    this.rejectionLog.note(code, reason, raw);
     this.emit('rejected', reason, raw, code);
   }
 }

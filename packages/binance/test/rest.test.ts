@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { type Candle, closesAt } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { type ReplayExchange, startReplayExchange } from '@regime/exchange-replay';
+import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinanceApiError, BinanceRest, RetriesExhaustedError, UnknownSymbolError } from '../src/index.ts';
 import { WeightPacer } from '../src/weight.ts';

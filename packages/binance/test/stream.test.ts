@@ -1,6 +1,6 @@
 import { type Candle, INTERVAL_MS, type Interval, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { startReplayExchange } from '@regime/exchange-replay';
+import { startReplayExchange } from '@regime/replay-exchange';
 import { describe, expect, it } from 'vitest';
 import { BinanceRest, KlineStream, type RejectCode } from '../src/index.ts';
 

@@ -1,4 +1,5 @@
 export * from './candle.ts';
+export * from './instant.ts';
 export * from './interval.ts';
 export * from './regime.ts';
 export * from './symbol.ts';

@@ -170,7 +170,13 @@ export class QuestDb {
     const columns = await this.query<ExistingColumn>(
       `SELECT "column", "upsertKey" FROM table_columns('${this.tables.events}')`,
     );
-    for (const sql of eventsMigrations(this.tables.events, columns)) await this.pool.query(sql);
+    for (const sql of eventsMigrations(this.tables.events, columns)) {
+      // Another process (or an earlier call whose ALTER QuestDB has not applied yet) may have got there
+      // first: the column then exists, which is all that is asked.
+      await this.pool.query(sql).catch((error: Error) => {
+        if (!/already exists|duplicate column|is either no-op/.test(error.message)) throw error;
+      });
+    }
   }
 
   /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */

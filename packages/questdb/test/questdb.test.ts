@@ -268,7 +268,8 @@ describe('QuestDb against a real QuestDB', () => {
       await old.query(
         `CREATE TABLE ${old.tables.events} (ts TIMESTAMP, service SYMBOL, kind SYMBOL, symbol SYMBOL, "interval" SYMBOL, count LONG, detail STRING) TIMESTAMP(ts) PARTITION BY DAY WAL`,
       );
-      await old.ensureSchema();
+      // Several processes start at once (compose): concurrent migrations must all succeed.
+      await Promise.all([old.ensureSchema(), old.ensureSchema(), old.ensureSchema()]);
       const base: PipelineEvent = { ts: T0, service: 'predictor', kind: 'missed_job', count: 1, detail: 'a' };
       const withClock = { ...base, exchangeTs: T0 - 86_400_000 };
       await old.writeEvents([withClock, { ...withClock, detail: 'b' }]);

@@ -69,7 +69,7 @@ export interface BackfillDeps {
   source: KlineSource;
   store: BackfillStore;
   progress?: BackfillProgress;
-  /** Wall clock for pipeline_events timestamps. */
+  /** Wall clock for pipeline_events timestamps (`ts`; the exchange's clock goes to `exchange_ts`). */
   clock?: () => number;
 }
 
@@ -192,7 +192,7 @@ async function backfillSeries(
     }
     if (buffer.length > 0) await write(buffer);
     await pendingWrite;
-    const events = eventsOf(summary, options.service ?? 'backfill', deps.clock ?? Date.now);
+    const events = eventsOf(summary, options.service ?? 'backfill', deps.clock ?? Date.now, now);
     if (events.length > 0) await deps.store.writeEvents(events);
   } catch (error) {
     await pendingWrite.catch(() => {});
@@ -203,8 +203,19 @@ async function backfillSeries(
 }
 
 /** pipeline_events rows for what the series run found: one per exchange gap, one for all rejected candles. */
-export function eventsOf(summary: SeriesSummary, service: string, clock: () => number): PipelineEvent[] {
-  const base = { service, symbol: summary.symbol, interval: summary.interval };
+export function eventsOf(
+  summary: SeriesSummary,
+  service: string,
+  clock: () => number,
+  /** The exchange's clock the run read (`exchange_ts` of the rows). */
+  exchangeNow?: number,
+): PipelineEvent[] {
+  const base = {
+    service,
+    symbol: summary.symbol,
+    interval: summary.interval,
+    ...(exchangeNow === undefined ? {} : { exchangeTs: exchangeNow }),
+  };
   const events: PipelineEvent[] = summary.gaps.map((gap) => ({
     ...base,
     ts: clock(),
