@@ -11,6 +11,7 @@ import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { predictionJobId } from '../src/schedule.ts';
+import { stopTestPredictor, testEnv } from './rig.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 const MINUTE = 60_000;
@@ -28,17 +29,6 @@ function capture() {
   log.level = 'info';
   return { log, lines };
 }
-
-const baseEnv = (tables: ReturnType<typeof uniqueTableNames>, dir: string, prefix: string) => ({
-  ...process.env,
-  SYMBOLS: 'BTCUSDT',
-  KLINES_TABLE: tables.klines,
-  PREDICTIONS_TABLE: tables.predictions,
-  EVENTS_TABLE: tables.events,
-  QUEUE_NAME: `${prefix}-${tables.klines.slice(-12)}`,
-  MODEL_DIR: dir,
-  METRICS_PORT: '0',
-});
 
 describe.skipIf(!hasSharedKlines())(
   'a predictor on the wall clock against the replay exchange (2024)',
@@ -69,7 +59,7 @@ describe.skipIf(!hasSharedKlines())(
       });
       const { log, lines } = capture();
       const config = loadPredictorConfig({
-        ...baseEnv(tables, dir, 'clock'),
+        ...testEnv(tables, dir, 'clock'),
         BINANCE_REST_URL: replay.restUrl,
       });
       expect(config.clock.kind).toBe('wall');
@@ -98,17 +88,11 @@ describe('jobs left in Redis by a run on another clock', () => {
   const dir = mkdtempSync(join(tmpdir(), 'predictor-foreign-'));
   let predictor: Predictor | undefined;
   let db: QuestDb | undefined;
-  afterAll(async () => {
-    await predictor?.queue.obliterate({ force: true }).catch(() => {});
-    await predictor?.close();
-    await db?.dropTables();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestPredictor(predictor, db, dir));
 
   it('are dropped at start-up, never run, never recorded as missed', async () => {
     await createTinyModel(dir);
-    const config = loadPredictorConfig({ ...baseEnv(tables, dir, 'foreign'), MODES: 'official' });
+    const config = loadPredictorConfig({ ...testEnv(tables, dir, 'foreign'), MODES: 'official' });
     db = await QuestDb.connect(questDbConfigFromEnv(), tables);
     const { Queue } = await import('bullmq');
     const queue = new Queue(config.queueName, { connection: { url: config.redisUrl } });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
@@ -8,6 +8,7 @@ import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { PredictionHealth } from '../src/health.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
+import { stopTestPredictor, testEnv } from './rig.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 const MINUTE = 60_000;
@@ -54,26 +55,13 @@ describe('the predictor /healthz while every job fails', () => {
   const dir = mkdtempSync(join(tmpdir(), 'predictor-health-'));
   let db: QuestDb | undefined;
   let predictor: Predictor | undefined;
-  afterAll(async () => {
-    await predictor?.queue.obliterate({ force: true }).catch(() => {});
-    await predictor?.close();
-    await db?.dropTables();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestPredictor(predictor, db, dir));
 
   it('answers 503 with the reason once no prediction succeeded for UNHEALTHY_AFTER_INTERVALS', async () => {
     await createTinyModel(dir);
     const config = loadPredictorConfig({
-      ...process.env,
-      SYMBOLS: 'BTCUSDT',
+      ...testEnv(tables, dir, 'health'),
       MODES: 'live',
-      KLINES_TABLE: tables.klines,
-      PREDICTIONS_TABLE: tables.predictions,
-      EVENTS_TABLE: tables.events,
-      QUEUE_NAME: `health-${tables.klines.slice(-12)}`,
-      MODEL_DIR: dir,
-      METRICS_PORT: '0',
       LIVE_CATCHUP_MS: '60000',
       RETRY_ATTEMPTS: '1',
       UNHEALTHY_AFTER_INTERVALS: '3',

@@ -8,6 +8,7 @@ import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { predictionJobId } from '../src/schedule.ts';
+import { stopTestPredictor, testEnv } from './rig.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 const log = createLogger('predictor-missed-sweep-test');
@@ -63,15 +64,8 @@ describe('live instants while the predictor is down', () => {
   it('each is recorded once: by its failed job, or as outside_catchup when it left the window unseen', async () => {
     await createTinyModel(dir);
     const config = loadPredictorConfig({
-      ...process.env,
-      SYMBOLS: 'BTCUSDT',
+      ...testEnv(tables, dir, 'sweep'),
       MODES: 'live',
-      KLINES_TABLE: tables.klines,
-      PREDICTIONS_TABLE: tables.predictions,
-      EVENTS_TABLE: tables.events,
-      QUEUE_NAME: `sweep-${tables.klines.slice(-12)}`,
-      MODEL_DIR: dir,
-      METRICS_PORT: '0',
       LIVE_CATCHUP_MS: String(3 * MINUTE),
       RETRY_ATTEMPTS: '1',
     });
@@ -108,26 +102,13 @@ describe('a live job that runs long after its instant', () => {
   const dir = mkdtempSync(join(tmpdir(), 'predictor-stale-'));
   let predictor: Predictor | undefined;
   let db: QuestDb | undefined;
-  afterAll(async () => {
-    await predictor?.queue.obliterate({ force: true }).catch(() => {});
-    await predictor?.close();
-    await db?.dropTables();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestPredictor(predictor, db, dir));
 
   it('writes no row and is recorded as missed (stale), once', async () => {
     await createTinyModel(dir);
     const config = loadPredictorConfig({
-      ...process.env,
-      SYMBOLS: 'BTCUSDT',
+      ...testEnv(tables, dir, 'stale'),
       MODES: 'live',
-      KLINES_TABLE: tables.klines,
-      PREDICTIONS_TABLE: tables.predictions,
-      EVENTS_TABLE: tables.events,
-      QUEUE_NAME: `stale-${tables.klines.slice(-12)}`,
-      MODEL_DIR: dir,
-      METRICS_PORT: '0',
       LIVE_CATCHUP_MS: String(MINUTE),
       LIVE_MAX_AGE_MS: String(2 * MINUTE),
       RETRY_ATTEMPTS: '1',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
+import { stopTestPredictor, testEnv } from './rig.ts';
 import { createTinyModel } from './tiny-model.ts';
 
 const log = createLogger('predictor-missed-test');
@@ -17,26 +18,13 @@ describe('an official instant whose candles never arrive', () => {
   const dir = mkdtempSync(join(tmpdir(), 'predictor-missed-'));
   let db: QuestDb | undefined;
   let predictor: Predictor | undefined;
-  afterAll(async () => {
-    await predictor?.queue.obliterate({ force: true }).catch(() => {});
-    await predictor?.close();
-    await db?.dropTables();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTestPredictor(predictor, db, dir));
 
   it('is retried, then recorded as missed (metric + pipeline_events), and no row is written', async () => {
     await createTinyModel(dir);
     const config = loadPredictorConfig({
-      ...process.env,
-      SYMBOLS: 'BTCUSDT',
+      ...testEnv(tables, dir, 'missed'),
       MODES: 'official',
-      KLINES_TABLE: tables.klines,
-      PREDICTIONS_TABLE: tables.predictions,
-      EVENTS_TABLE: tables.events,
-      QUEUE_NAME: `missed-${tables.klines.slice(-12)}`,
-      MODEL_DIR: dir,
-      METRICS_PORT: '0',
       OFFICIAL_CATCHUP_MS: '300000',
       RETRY_ATTEMPTS: '3',
       RETRY_BACKOFF_MS: '50',

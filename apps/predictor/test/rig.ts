@@ -1,0 +1,30 @@
+import { rmSync } from 'node:fs';
+import type { QuestDb, TableNames } from '@regime/questdb';
+import type { Predictor } from '../src/predictor.ts';
+
+/** The environment of a test predictor: its own tables, queue and model folder, metrics on any port. */
+export function testEnv(tables: TableNames, modelDir: string, queuePrefix: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SYMBOLS: 'BTCUSDT',
+    KLINES_TABLE: tables.klines,
+    PREDICTIONS_TABLE: tables.predictions,
+    EVENTS_TABLE: tables.events,
+    QUEUE_NAME: `${queuePrefix}-${tables.klines.slice(-12)}`,
+    MODEL_DIR: modelDir,
+    METRICS_PORT: '0',
+  };
+}
+
+/** Leaves nothing behind: the test's queue, predictor, tables and model folder. */
+export async function stopTestPredictor(
+  predictor: Predictor | undefined,
+  db: QuestDb | undefined,
+  modelDir: string,
+): Promise<void> {
+  await predictor?.queue.obliterate({ force: true }).catch(() => {});
+  await predictor?.close();
+  await db?.dropTables();
+  await db?.close();
+  rmSync(modelDir, { recursive: true, force: true });
+}
