@@ -24,12 +24,20 @@ local old = redis.call('GET', KEYS[1])
 if (not old) or tonumber(old) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return old`;
 const WATERMARK_TTL_MS = 30 * 86_400_000;
+const JOB_ACCOUNTS_FOR_INSTANT = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'completed',
+];
 
 /**
  * Every instant that slid out of the catch-up window (older than `windowStart`) since the last
  * sweep, and has no row, is recorded as missed (reason outside_catchup): ticks never enqueue it
  * again, so without this it would be lost without a trace (a predictor down for longer than the
- * window). Instants whose job is still waiting, running or retrying are left to that job. Where the
+ * window). Instants whose job is still to run, or has completed, are left to that job. Where the
  * previous sweep stopped is kept in Redis; without it (first start, Redis restarted empty) the sweep
  * starts after the newest row of the mode, at most `maxLookbackMs` back. Returns the instants recorded.
  */
@@ -68,9 +76,13 @@ export async function sweepMissed(
       const missing: number[] = [];
       for (let t = from; t < windowStart; t += step) {
         if (have.has(`${symbol}@${t}`)) continue;
+        // A job still to run accounts for its instant, and so does a finished one: its row is
+        // written, though perhaps not visible yet while QuestDB applies the WAL, or its miss was
+        // recorded as stale. A failed job's miss is recorded by the failure handler; should that
+        // write fail, the sweep records it here (the Redis mark keeps it to one record).
         if (t >= windowStart - ctx.jobHorizonMs) {
           const state = await ctx.queue.getJobState(predictionJobId(mode, symbol, t));
-          if (['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'].includes(state)) continue;
+          if (JOB_ACCOUNTS_FOR_INSTANT.includes(state)) continue;
         }
         missing.push(t);
       }
