@@ -1,3 +1,4 @@
+import type { QuestDb } from '@regime/questdb';
 import type { Logger } from '@regime/service';
 import type { Queue } from 'bullmq';
 import type { Clock } from './clock.ts';
@@ -37,4 +38,40 @@ export async function dropForeignJobs(
     );
   }
   return dropped;
+}
+
+/**
+ * A finished prediction job blocks its instant: ticks re-add the same job id, which BullMQ ignores
+ * while it keeps the finished job (for the catch-up window). When Redis outlives the database (a
+ * fresh QuestDB, or other tables, with the same Redis and queue), those instants have no row and
+ * would get none: removed at start-up, so the next tick predicts them. A job that finished a moment
+ * ago in another process may have its row still in the WAL; predicting it again upserts the same row.
+ * Returns how many were removed.
+ */
+export async function forgetJobsWithoutRows(queue: Queue, db: QuestDb, log: Logger): Promise<number> {
+  const jobs = (await queue.getJobs(['completed', 'failed'])).filter((job) => job?.name === 'predict');
+  if (jobs.length === 0) return 0;
+  const asOfs = jobs.map((job) => (job.data as PredictJobData).asOf);
+  const rows = await db.query<{ symbol: string; mode: string; ts: number }>(
+    `SELECT symbol, mode, ts FROM ${db.tables.predictions} WHERE ts >= $1 AND ts <= $2`,
+    [new Date(Math.min(...asOfs)).toISOString(), new Date(Math.max(...asOfs)).toISOString()],
+  );
+  const have = new Set(rows.map((r) => `${r.mode}:${r.symbol}@${r.ts}`));
+  let forgotten = 0;
+  for (const job of jobs) {
+    const { mode, symbol, asOf } = job.data as PredictJobData;
+    if (have.has(`${mode}:${symbol}@${asOf}`)) continue;
+    const removed = await job.remove().then(
+      () => true,
+      () => false,
+    );
+    if (removed) forgotten++;
+  }
+  if (forgotten > 0) {
+    log.warn(
+      { forgotten, table: db.tables.predictions },
+      'forgot finished prediction jobs whose rows are not in this database (Redis kept them from a run against another one); their instants are predicted again',
+    );
+  }
+  return forgotten;
 }

@@ -12,7 +12,7 @@ import { CandleCache } from './candle-cache.ts';
 import { type Clock, exchangeClock, wallClock } from './clock.ts';
 import { type ClockSkew, watchClockSkew } from './clock-check.ts';
 import type { PredictorConfig } from './config.ts';
-import { dropForeignJobs } from './foreign-jobs.ts';
+import { dropForeignJobs, forgetJobsWithoutRows } from './foreign-jobs.ts';
 import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { MissedRecorder } from './missed.ts';
@@ -266,6 +266,7 @@ export async function startPredictor(
     { aheadMs: config.clockSkewToleranceMs + 5 * 60_000, behindMs: 2 * catchupMs },
     log,
   );
+  await forgetJobsWithoutRows(queue, db, log);
 
   let closed = false;
   const scheduleNow = async () => {

@@ -122,3 +122,53 @@ describe('jobs left in Redis by a run on another clock', () => {
     expect(metrics).not.toMatch(/predictor_jobs_missed_total\{mode="official",reason="[a-z_]+"\} [1-9]/);
   });
 });
+
+describe('finished jobs left in Redis by a run against another database', () => {
+  const tables = uniqueTableNames();
+  const dir = mkdtempSync(join(tmpdir(), 'predictor-orphan-'));
+  let predictor: Predictor | undefined;
+  let db: QuestDb | undefined;
+  afterAll(() => stopTestPredictor(predictor, db, dir));
+
+  it('are forgotten at start-up, so their instants are predicted (here: recorded as missed) again', async () => {
+    await createTinyModel(dir);
+    const config = loadPredictorConfig({
+      ...testEnv(tables, dir, 'orphan'),
+      MODES: 'official',
+      OFFICIAL_CATCHUP_MS: String(10 * MINUTE),
+      RETRY_ATTEMPTS: '1',
+    });
+    db = await QuestDb.connect(questDbConfigFromEnv(), tables);
+    await db.ensureSchema();
+    // The earlier run predicted T0-5m and kept the finished job; its row went to another database.
+    const { Queue, Worker } = await import('bullmq');
+    const connection = { url: config.redisUrl, maxRetriesPerRequest: null };
+    const queue = new Queue(config.queueName, { connection });
+    const orphan = predictionJobId('official', 'BTCUSDT', T0 - 5 * MINUTE);
+    await queue.add(
+      'predict',
+      { mode: 'official', symbol: 'BTCUSDT', asOf: T0 - 5 * MINUTE, earlierRun: true },
+      { jobId: orphan, removeOnComplete: false },
+    );
+    const earlier = new Worker(config.queueName, async () => ({ regime: 'range' }), { connection });
+    while ((await queue.getJobState(orphan)) !== 'completed') await new Promise((r) => setTimeout(r, 50));
+    await earlier.close();
+    await queue.close();
+
+    const { log, lines } = capture();
+    const clock: Clock = { now: () => T0 + 5000, close: () => {} };
+    predictor = await startPredictor(config, log, { clock });
+    expect((await predictor.queue.getJob(orphan))?.data.earlierRun).toBeUndefined();
+    expect(lines.find((l) => String(l.msg).startsWith('forgot finished prediction jobs'))).toMatchObject({
+      forgotten: 1,
+    });
+    // No candles here: predicted again, the instant fails and is recorded, instead of staying silent.
+    let events: { detail: string }[] = [];
+    while (!events.some((e) => e.detail.includes(new Date(T0 - 5 * MINUTE).toISOString()))) {
+      await new Promise((r) => setTimeout(r, 200));
+      await db.waitForWal();
+      events = await db.query<{ detail: string }>(`SELECT detail FROM ${tables.events}`);
+    }
+    expect(await db.query(`SELECT * FROM ${tables.predictions}`)).toEqual([]);
+  });
+});
