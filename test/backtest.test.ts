@@ -7,11 +7,11 @@ import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candle
 import { warmupCandles } from '@regime/features';
 import { loadRegimeModel, REGIMES, type RegimeModel } from '@regime/model';
 import { fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTinyModel } from '../apps/predictor/test/tiny-model.ts';
 
 /**
  * The backtest's predictions are the predictor's: real candles go into QuestDB, the real predictor

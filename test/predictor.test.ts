@@ -8,13 +8,13 @@ import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candle
 import { Collector } from '@regime/collector';
 import { featureWindow, warmupCandles } from '@regime/features';
 import { loadRegimeModel, REGIMES } from '@regime/model';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { createLogger } from '@regime/service';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTinyModel } from '../apps/predictor/test/tiny-model.ts';
 
 /**
  * The predictor end to end: the replay exchange at SPEED×, the collector writing its candles into

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTinyModel } from '../../predictor/test/tiny-model.ts';
+import { createTinyModel } from '@regime/model/tiny-model';
 
 /**
  * A complete artifact of this build's labeler (a small untrained network with a two-window decision

@@ -20,12 +20,12 @@ import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@re
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/inference';
 import { defaultModelDir } from '@regime/model';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
-import { createTinyModel } from '../test/tiny-model.ts';
 
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `BENCH${String(i).padStart(3, '0')}USDT`);
 const STEP = INTERVAL_MS['5m'];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { createLogger } from '@regime/service';
@@ -12,7 +13,6 @@ import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { predictionJobId } from '../src/schedule.ts';
 import { stopTestPredictor, testEnv } from './rig.ts';
-import { createTinyModel } from './tiny-model.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 5, 15, 12, 0);

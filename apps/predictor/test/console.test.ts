@@ -7,9 +7,9 @@ import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candle
 import { featureWindow, warmupCandles } from '@regime/features';
 import { FEATURE_INTERVALS } from '@regime/inference';
 import { decidePrediction, loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTinyModel } from './tiny-model.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import { loadPredictorConfig } from '../src/config.ts';
 import { PredictionHealth } from '../src/health.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { stopTestPredictor, testEnv } from './rig.ts';
-import { createTinyModel } from './tiny-model.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 5, 15, 12, 0);

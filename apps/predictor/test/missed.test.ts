@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { createLogger } from '@regime/service';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { stopTestPredictor, testEnv } from './rig.ts';
-import { createTinyModel } from './tiny-model.ts';
 
 const log = createLogger('predictor-missed-test');
 log.level = 'silent';

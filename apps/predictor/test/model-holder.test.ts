@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTinyModel } from '@regime/model/tiny-model';
 import { createLogger } from '@regime/service';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyModel } from '../src/model-check.ts';
 import { ModelHolder } from '../src/model-holder.ts';
-import { createTinyModel } from './tiny-model.ts';
 
 const log = createLogger('model-holder-test');
 log.level = 'silent';

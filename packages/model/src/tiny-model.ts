@@ -10,12 +10,13 @@ import {
   type ModelMetadata,
   REGIMES,
   writeArtifact,
-} from '@regime/model';
+} from './index.ts';
 
 /**
  * A small untrained LSTM saved as a complete artifact folder, for tests and benchmarks that need
- * *a* model (the predictor must reproduce whatever the model says, not a good answer). `seed`
- * changes the weights, so two versions give different probabilities.
+ * *a* model (the predictor and the backtest must reproduce whatever the model says, not a good
+ * answer). `seed` changes the weights, so two versions give different probabilities. Exported as
+ * `@regime/model/tiny-model` so apps' tests share it without importing one another.
  */
 export async function createTinyModel(dir: string, version = 'tiny-test-1', seed = 7): Promise<void> {
   await initTensorflow();
