@@ -22,8 +22,8 @@ import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/
 import { defaultModelDir } from '@regime/model';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import type { Clock } from '@regime/service';
 import { createLogger } from '@regime/service';
-import type { Clock } from '../src/clock.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 

@@ -1,7 +1,7 @@
 import type { PredictionInputs } from '@regime/inference';
 import { predictRegimes } from '@regime/inference';
 import type { PredictionRow } from '@regime/questdb';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@regime/service';
 import type { ModelHolder } from './model-holder.ts';
 import type { PredictionMode } from './schedule.ts';
 

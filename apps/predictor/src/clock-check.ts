@@ -1,5 +1,4 @@
-import type { Logger } from '@regime/service';
-import type { Clock } from './clock.ts';
+import type { Clock, Logger } from '@regime/service';
 
 export interface ClockSkew {
   /** The predictor's clock minus the exchange's (ms); undefined until the exchange answered. */

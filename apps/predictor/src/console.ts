@@ -9,10 +9,9 @@ import {
   predictRegimes,
 } from '@regime/inference';
 import { defaultModelDir, initTensorflow, loadRegimeModel } from '@regime/model';
-import { ConfigError, createLogger } from '@regime/service';
+import { ConfigError, createLogger, exchangeClock } from '@regime/service';
 import { Command, InvalidArgumentError } from 'commander';
 import { CandleMemory } from './candle-memory.ts';
-import { exchangeClock } from './clock.ts';
 import { loadConsoleConfig } from './config.ts';
 import { type ConsoleRow, renderTable } from './console-table.ts';
 import { ExchangeUnreachableError, probeExchange } from './exchange-probe.ts';

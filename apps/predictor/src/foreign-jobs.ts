@@ -1,7 +1,6 @@
 import type { QuestDb } from '@regime/questdb';
-import type { Logger } from '@regime/service';
+import type { Clock, Logger } from '@regime/service';
 import type { Queue } from 'bullmq';
-import type { Clock } from './clock.ts';
 import type { PredictJobData } from './ticks.ts';
 
 /**

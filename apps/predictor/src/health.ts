@@ -1,4 +1,4 @@
-import type { Clock } from './clock.ts';
+import type { Clock } from '@regime/service';
 
 export interface PredictionHealthState {
   ok: boolean;

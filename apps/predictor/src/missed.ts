@@ -1,7 +1,6 @@
 import type { QuestDb } from '@regime/questdb';
-import type { Logger } from '@regime/service';
+import type { Clock, Logger } from '@regime/service';
 import type { Redis } from 'ioredis';
-import type { Clock } from './clock.ts';
 import type { PredictorMetrics } from './metrics.ts';
 import type { PredictionMode } from './schedule.ts';
 

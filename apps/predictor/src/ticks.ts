@@ -1,6 +1,6 @@
 import type { QuestDb } from '@regime/questdb';
+import type { Clock } from '@regime/service';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Clock } from './clock.ts';
 import { asOfWindow, latestDueAsOf, type PredictionMode, predictionJobId } from './schedule.ts';
 import { type SweepContext, sweepMissed } from './sweep.ts';
 

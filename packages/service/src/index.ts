@@ -1,3 +1,4 @@
+export * from './clock.ts';
 export * from './config.ts';
 export * from './http.ts';
 export * from './logger.ts';

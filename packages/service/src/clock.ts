@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 
 /**
- * The predictor's notion of "now" (epoch ms). In production it is the wall clock. Against the replay
- * exchange running at N× speed it must follow the exchange's virtual clock instead, or as-of instants
- * would be computed for times the exchange has not reached yet (or passed long ago).
+ * A service's notion of "now" (epoch ms). In production it is the wall clock. Against the replay
+ * exchange running at N× speed the predictor and the scorer must follow the exchange's virtual clock
+ * instead, or as-of instants would be computed for times the exchange has not reached yet (or passed
+ * long ago).
  */
 export interface Clock {
   now(): number;
