@@ -13,7 +13,10 @@ const tableName = (fallback: string) =>
     .default(fallback)
     .refine((s) => TABLE_NAME.test(s), { message: `expected a table name matching ${TABLE_NAME.source}` });
 
-/** The scorer's environment. Times are wall-clock milliseconds. */
+/**
+ * The scorer's environment. Times are milliseconds on the scorer's clock (CLOCK): the wall clock in
+ * production, the exchange's against the replay exchange; the tick period runs on the wall clock.
+ */
 export const configSchema = z.object({
   QUESTDB_HTTP: url('http://127.0.0.1:9000', ['http', 'https']),
   QUESTDB_PG_URL: url('postgres://admin:quest@127.0.0.1:8812/qdb', ['postgres', 'postgresql']),
@@ -41,6 +44,17 @@ export const configSchema = z.object({
   SCORE_GIVE_UP_MS: positiveInt(HOUR),
   /** Most predictions scored per symbol and tick, oldest first (bounds a catch-up tick's run time). */
   SCORE_BATCH_MAX: positiveInt(2016),
+  /**
+   * wall: the machine's clock. exchange: follow BINANCE_REST_URL /api/v3/time, as the predictor does
+   * against the replay exchange (on the wall clock every 2025 prediction looks settled for a year,
+   * and one whose candles have not been replayed yet would be given up on at once).
+   */
+  CLOCK: z.enum(['wall', 'exchange']).default('wall'),
+  BINANCE_REST_URL: url('https://api.binance.com', ['http', 'https']),
+  /** Virtual ms per wall ms, used to extrapolate the exchange clock between polls (replay speed). */
+  TIME_SCALE: z.coerce.number().positive().default(1),
+  /** Wall ms between polls of the exchange clock. */
+  CLOCK_POLL_MS: positiveInt(1000),
   METRICS_PORT: port(9466),
   METRICS_HOST: bindHost('127.0.0.1'),
 });
@@ -58,6 +72,7 @@ export interface ScorerConfig {
   lookbackMs: number;
   giveUpMs: number;
   batchMax: number;
+  clock: { kind: 'wall' | 'exchange'; restUrl: string; timeScale: number; pollMs: number };
   metricsPort: number;
   /** Where /healthz and /metrics listen: loopback unless told otherwise. */
   metricsHost: string;
@@ -80,6 +95,12 @@ export function toScorerConfig(env: ScorerEnv): ScorerConfig {
     lookbackMs: env.SCORE_LOOKBACK_MS,
     giveUpMs: env.SCORE_GIVE_UP_MS,
     batchMax: env.SCORE_BATCH_MAX,
+    clock: {
+      kind: env.CLOCK,
+      restUrl: env.BINANCE_REST_URL,
+      timeScale: env.TIME_SCALE,
+      pollMs: env.CLOCK_POLL_MS,
+    },
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,
   };

@@ -20,6 +20,8 @@ new Command('scorer')
       '  SCORE_EVERY_MS, SCORE_OFFSET_MS    tick period (300000) and its offset after the boundary (30000)',
       '  SCORE_LOOKBACK_MS                  how far back unscored predictions are looked for (7 days)',
       '  SCORE_GIVE_UP_MS                   how long a window with missing candles is waited for (1 h)',
+      '  CLOCK                              wall (default) or exchange: follow BINANCE_REST_URL /api/v3/time',
+      '                                     (the replay exchange; TIME_SCALE = its speed)',
       '  METRICS_PORT                       /healthz and /metrics (9466)',
     ].join('\n'),
   )

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { BinanceRest } from '@regime/binance';
 import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, type LabelerParams } from '@regime/model/labels';
 import { OutcomeStore, QuestDb } from '@regime/questdb';
-import { type Logger, startOpsServer } from '@regime/service';
+import { type Clock, exchangeClock, type Logger, startOpsServer, wallClock } from '@regime/service';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { ScorerConfig } from './config.ts';
 import { createScorerMetrics, type ScorerMetrics } from './metrics.ts';
@@ -29,17 +30,36 @@ function logRedisError(log: Logger, source: string, error: Error & { code?: stri
   } else log.warn({ source, err: error }, 'redis error');
 }
 
+async function createClock(config: ScorerConfig, log: Logger): Promise<Clock> {
+  if (config.clock.kind === 'wall') return wallClock;
+  const rest = new BinanceRest({ baseUrl: config.clock.restUrl });
+  const clock = await exchangeClock({
+    serverTime: () => rest.serverTime(),
+    timeScale: config.clock.timeScale,
+    pollMs: config.clock.pollMs,
+    onError: (error) => log.warn({ err: error }, 'exchange clock poll failed; extrapolating'),
+  });
+  log.info(
+    { now: new Date(clock.now()).toISOString(), timeScale: config.clock.timeScale },
+    'following the exchange clock',
+  );
+  return clock;
+}
+
 /**
  * Starts one scorer process: a BullMQ job scheduler (upserted: any number of processes share one)
  * whose tick scores the settled official predictions, a worker for ticks and reports, and /healthz +
- * /metrics. `deps.now` replaces the wall clock (tests score 2025 predictions "as of" a fixed instant).
+ * /metrics. "Now" is config.clock's (wall or exchange); `deps.now` replaces it (tests score 2025
+ * predictions "as of" a fixed instant). pipeline_events rows keep the wall clock in `ts` and this
+ * clock in `exchange_ts`, as the predictor's do.
  */
 export async function startScorer(
   config: ScorerConfig,
   log: Logger,
   deps: { now?: () => number; params?: LabelerParams } = {},
 ): Promise<Scorer> {
-  const now = deps.now ?? (() => Date.now());
+  const clock = deps.now ? undefined : await createClock(config, log);
+  const now = deps.now ?? (() => clock!.now());
   const params = deps.params ?? DEFAULT_LABELER_PARAMS;
   const { outcomes: outcomesTable, ...tables } = config.tables;
   const db = await QuestDb.connect(config.questdb, tables);
@@ -95,7 +115,8 @@ export async function startScorer(
         ticks
           .filter((t) => t.backlog > 0)
           .map((t) => ({
-            ts: now(),
+            ts: Date.now(),
+            exchangeTs: now(),
             service: 'scorer',
             kind: 'backlog',
             symbol: t.symbol,
@@ -114,7 +135,8 @@ export async function startScorer(
     const report = job.data as ReportJobData;
     await db.writeEvents([
       {
-        ts: now(),
+        ts: Date.now(),
+        exchangeTs: now(),
         service: 'scorer',
         kind: report.kind,
         symbol: report.symbol,
@@ -140,7 +162,8 @@ export async function startScorer(
     log.error({ err: error }, 'scoring tick failed; the next tick retries everything still unscored');
     db.writeEvents([
       {
-        ts: now(),
+        ts: Date.now(),
+        exchangeTs: now(),
         service: 'scorer',
         kind: 'job_failed',
         count: 1,
@@ -199,6 +222,7 @@ export async function startScorer(
       await ops.close();
       await outcomes.close();
       await db.close();
+      clock?.close();
     },
   };
 }

@@ -9,6 +9,21 @@ describe('scorer config', () => {
     expect(config.tables.outcomes).toBe('regime_outcomes');
     expect(config.everyMs).toBe(300_000);
     expect(config.metricsPort).toBe(9466);
+    expect(config.clock.kind).toBe('wall');
+  });
+
+  it('follows the exchange clock when told to', () => {
+    const config = loadScorerConfig({
+      CLOCK: 'exchange',
+      BINANCE_REST_URL: 'http://127.0.0.1:8765',
+      TIME_SCALE: '60',
+    });
+    expect(config.clock).toEqual({
+      kind: 'exchange',
+      restUrl: 'http://127.0.0.1:8765',
+      timeScale: 60,
+      pollMs: 1000,
+    });
   });
 
   it('names every bad variable at once', () => {
@@ -18,6 +33,9 @@ describe('scorer config', () => {
       SCORE_EVERY_MS: '0',
       SCORE_LOOKBACK_MS: 'a week',
       METRICS_PORT: '70000',
+      CLOCK: 'sundial',
+      TIME_SCALE: '-1',
+      BINANCE_REST_URL: 'ftp://127.0.0.1',
     };
     try {
       loadScorerConfig(env);
