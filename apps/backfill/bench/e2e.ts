@@ -14,6 +14,7 @@ import type { Interval } from '@regime/candles';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { questdbStore, runBackfill } from '@regime/kline-backfill';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import { machineLoad } from '@regime/service';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const INTERVALS: Interval[] = ['5m', '15m', '1h'];
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       const written = summary.series.reduce((n, s) => n + s.written, 0);
       console.log(
         `backfill end to end (replay REST → checks → QuestDB), concurrency ${concurrency}: ` +
-          `${written} candles in ${seconds.toFixed(2)} s = ${Math.round(written / seconds)} candles/s`,
+          `${written} candles in ${seconds.toFixed(2)} s = ${Math.round(written / seconds)} candles/s; ${machineLoad()}`,
       );
     }
   } finally {

@@ -14,7 +14,7 @@ import { KlineStream } from '@regime/binance';
 import type { Interval } from '@regime/candles';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
-import { createLogger } from '@regime/service';
+import { createLogger, machineLoad } from '@regime/service';
 import { Collector } from '../src/collector.ts';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       `${SYMBOLS.length} symbols × ${INTERVALS.join('/')} at ${SPEED}×, polled every ${POLL_MS} ms: ` +
       `p50 ${fmt(percentile(latencies, 0.5))}, p90 ${fmt(percentile(latencies, 0.9))}, ` +
       `p99 ${fmt(percentile(latencies, 0.99))}, max ${fmt(latencies.at(-1)!)} (target p50 < 100 ms); ` +
-      `mean acknowledged ILP write ${fmt((sum / Math.max(count, 1)) * 1000)} over ${count} writes`,
+      `mean acknowledged ILP write ${fmt((sum / Math.max(count, 1)) * 1000)} over ${count} writes; ${machineLoad()}`,
   );
   toWrite.sort((a, b) => a - b);
   toAck.sort((a, b) => a - b);

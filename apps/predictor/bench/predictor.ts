@@ -22,8 +22,7 @@ import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/
 import { defaultModelDir } from '@regime/model';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
-import type { Clock } from '@regime/service';
-import { createLogger } from '@regime/service';
+import { type Clock, createLogger, machineLoad } from '@regime/service';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
   let predictor: Predictor | undefined;
   try {
     console.log(
-      `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…`,
+      `writing candles of ${SYMBOLS.length} symbols (${hasSharedKlines() ? 'BTCUSDT from ../shared' : 'random walk'})…; ${machineLoad()}`,
     );
     const warmup = historyWarmup();
     // The candles closing at a latency instant are written at that instant, as the collector would.

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { startReplayExchange } from '@regime/replay-exchange';
+import { machineLoad } from '@regime/service';
 import { BinanceRest, parseKlineMessage } from '../src/index.ts';
 
 if (!hasSharedKlines()) {
@@ -28,7 +29,7 @@ for await (const page of rest.klinesBetween('BTCUSDT', '5m', from, to)) candles 
 let seconds = (performance.now() - started) / 1000;
 console.log(
   `REST paging: ${candles} candles in ${seconds.toFixed(2)} s = ${Math.round(candles / seconds)} candles/s ` +
-    `(${rest.stats.requests} requests, replay server in the same process)`,
+    `(${rest.stats.requests} requests, replay server in the same process); ${machineLoad()}`,
 );
 await replay.close();
 

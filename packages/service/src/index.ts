@@ -1,5 +1,6 @@
 export * from './clock.ts';
 export * from './config.ts';
 export * from './http.ts';
+export * from './load.ts';
 export * from './logger.ts';
 export * from './redact.ts';
