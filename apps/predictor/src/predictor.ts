@@ -28,11 +28,6 @@ export interface Predictor {
   opsPort: number;
   /** Graceful stop: waits for the jobs in progress, then closes every connection. */
   close(): Promise<void>;
-  /**
-   * Abrupt stop, as if the process were killed: connections are cut at once and jobs in progress are
-   * abandoned with their locks held, so another worker takes them over only after LOCK_MS.
-   */
-  abort(): Promise<void>;
 }
 
 /** Retrying helps: the candles may still arrive (collector lag, gap fill). */
@@ -324,20 +319,6 @@ export async function startPredictor(
     'predictor running',
   );
 
-  // close() and abort() may overlap (a second signal during a graceful stop): release everything once.
-  let released: Promise<void> | undefined;
-  const releaseResources = () => {
-    released ??= (async () => {
-      clock.close();
-      skew?.close();
-      marks.disconnect();
-      await ops.close();
-      await models.close();
-      await db.close();
-    })();
-    return released;
-  };
-
   return {
     metrics,
     queue,
@@ -347,15 +328,12 @@ export async function startPredictor(
       closed = true;
       await worker.close();
       await queue.close();
-      await releaseResources();
-    },
-    async abort() {
-      closed = true;
-      const stopping = worker.close(true).catch(() => {});
-      await Promise.all([worker.disconnect(), queue.disconnect()]);
-      await stopping;
-      // Abandoned jobs may still be running against these: let them fail, like a killed process.
-      await releaseResources().catch(() => {});
+      clock.close();
+      skew?.close();
+      marks.disconnect();
+      await ops.close();
+      await models.close();
+      await db.close();
     },
   };
 }
