@@ -43,12 +43,16 @@ export async function dropForeignJobs(
  * A finished prediction job blocks its instant: ticks re-add the same job id, which BullMQ ignores
  * while it keeps the finished job (for the catch-up window). When Redis outlives the database (a
  * fresh QuestDB, or other tables, with the same Redis and queue), those instants have no row and
- * would get none: removed at start-up, so the next tick predicts them. A job that finished a moment
- * ago in another process may have its row still in the WAL; predicting it again upserts the same row.
+ * would get none: removed at start-up, so the next tick predicts them. Jobs that finished within the
+ * last minute are left alone: another process sharing the queue may have just written their rows,
+ * still in QuestDB's WAL (and a live row predicted again later would read a newer in-progress candle).
  * Returns how many were removed.
  */
 export async function forgetJobsWithoutRows(queue: Queue, db: QuestDb, log: Logger): Promise<number> {
-  const jobs = (await queue.getJobs(['completed', 'failed'])).filter((job) => job?.name === 'predict');
+  const settledBefore = Date.now() - 60_000;
+  const jobs = (await queue.getJobs(['completed', 'failed'])).filter(
+    (job) => job?.name === 'predict' && (job.finishedOn ?? 0) < settledBefore,
+  );
   if (jobs.length === 0) return 0;
   const asOfs = jobs.map((job) => (job.data as PredictJobData).asOf);
   const rows = await db.query<{ symbol: string; mode: string; ts: number }>(
