@@ -10,7 +10,8 @@ import { ModelHolder } from '../src/model-holder.ts';
 const log = createLogger('model-holder-test');
 log.level = 'silent';
 
-async function waitFor(what: string, probe: () => boolean, timeoutMs = 15_000): Promise<void> {
+/** Polls `probe`; the deadline (inside the test's 60 s timeout) only names what never happened. */
+async function waitFor(what: string, probe: () => boolean, timeoutMs = 50_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !probe(); await new Promise((r) => setTimeout(r, 50))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
   }
