@@ -56,7 +56,7 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
       // the last closes go out on the tick after the clock reaches the end (ticks ≤ 20 ms apart)
       await sleep(150);
       const sent = () => ex.stats.wsMessages + ex.stats.malformedSent;
-      await waitFor(() => stream.stats.messages === sent(), 5_000, 'every message sent to arrive');
+      await waitFor(() => stream.stats.messages === sent(), 20_000, 'every message sent to arrive');
       const finals = finalsOf(klines);
       for (const symbol of symbols) {
         for (const interval of intervals) {
@@ -130,7 +130,7 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
     try {
       await stream.start();
       const firstOpen: Record<string, number> = {};
-      await waitFor(() => got.size === 2, 5_000, 'first closed klines');
+      await waitFor(() => got.size === 2, 20_000, 'first closed klines');
       for (const [k, m] of got) firstOpen[k] = Math.min(...m.keys());
       await waitFor(() => ex.now() >= to, 15_000, 'the end of the replay');
       await sleep(300);
@@ -172,7 +172,7 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
     stream.on('disconnected', (reason) => reasons.push(reason));
     try {
       await stream.start();
-      await waitFor(() => stream.stats.reconnects >= 2, 5_000, 'two reconnects');
+      await waitFor(() => stream.stats.reconnects >= 2, 20_000, 'two reconnects');
       expect(reasons[0]).toMatch(/^no message or ping for 300 ms/);
       expect(ex.stats.wsConnections).toBeGreaterThanOrEqual(3);
     } finally {
