@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { BinanceRest } from '@regime/binance';
+import { BinanceRest, serviceClock } from '@regime/binance';
 import { FeatureError } from '@regime/features';
 import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
-import { type Clock, exchangeClock, type Logger, startOpsServer, wallClock } from '@regime/service';
+import { type Clock, type Logger, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PredictionBatcher } from './batcher.ts';
@@ -42,22 +42,6 @@ function logRedisError(log: Logger, source: string, error: Error & { code?: stri
   } else log.warn({ source, err: error }, 'redis error');
 }
 
-async function createClock(config: PredictorConfig, log: Logger): Promise<Clock> {
-  if (config.clock.kind === 'wall') return wallClock;
-  const rest = new BinanceRest({ baseUrl: config.restUrl });
-  const clock = await exchangeClock({
-    serverTime: () => rest.serverTime(),
-    timeScale: config.clock.timeScale,
-    pollMs: config.clock.pollMs,
-    onError: (error) => log.warn({ err: error }, 'exchange clock poll failed; extrapolating'),
-  });
-  log.info(
-    { now: new Date(clock.now()).toISOString(), timeScale: config.clock.timeScale },
-    'following the exchange clock',
-  );
-  return clock;
-}
-
 /**
  * Starts one predictor process: BullMQ schedulers (upserted), a worker for tick and prediction jobs,
  * the model (watched for changes) and /healthz + /metrics. Several processes may run against the
@@ -69,7 +53,7 @@ export async function startPredictor(
   deps: { clock?: Clock } = {},
 ): Promise<Predictor> {
   await initTensorflow();
-  const clock = deps.clock ?? (await createClock(config, log));
+  const clock = deps.clock ?? (await serviceClock({ ...config.clock, restUrl: config.restUrl }, log));
   const db = await QuestDb.connect(config.questdb, config.tables);
   await db.ensureSchema();
   const connection = { url: config.redisUrl };

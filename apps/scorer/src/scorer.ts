@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { BinanceRest } from '@regime/binance';
+import { serviceClock } from '@regime/binance';
 import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, type LabelerParams } from '@regime/model/labels';
 import { OutcomeStore, QuestDb } from '@regime/questdb';
-import { type Clock, exchangeClock, type Logger, startOpsServer, wallClock } from '@regime/service';
+import { type Logger, startOpsServer } from '@regime/service';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { ScorerConfig } from './config.ts';
 import { createScorerMetrics, type ScorerMetrics } from './metrics.ts';
@@ -30,22 +30,6 @@ function logRedisError(log: Logger, source: string, error: Error & { code?: stri
   } else log.warn({ source, err: error }, 'redis error');
 }
 
-async function createClock(config: ScorerConfig, log: Logger): Promise<Clock> {
-  if (config.clock.kind === 'wall') return wallClock;
-  const rest = new BinanceRest({ baseUrl: config.clock.restUrl });
-  const clock = await exchangeClock({
-    serverTime: () => rest.serverTime(),
-    timeScale: config.clock.timeScale,
-    pollMs: config.clock.pollMs,
-    onError: (error) => log.warn({ err: error }, 'exchange clock poll failed; extrapolating'),
-  });
-  log.info(
-    { now: new Date(clock.now()).toISOString(), timeScale: config.clock.timeScale },
-    'following the exchange clock',
-  );
-  return clock;
-}
-
 /**
  * Starts one scorer process: a BullMQ job scheduler (upserted: any number of processes share one)
  * whose tick scores the settled official predictions, a worker for ticks and reports, and /healthz +
@@ -58,7 +42,7 @@ export async function startScorer(
   log: Logger,
   deps: { now?: () => number; params?: LabelerParams } = {},
 ): Promise<Scorer> {
-  const clock = deps.now ? undefined : await createClock(config, log);
+  const clock = deps.now ? undefined : await serviceClock(config.clock, log);
   const now = deps.now ?? (() => clock!.now());
   const params = deps.params ?? DEFAULT_LABELER_PARAMS;
   const { outcomes: outcomesTable, ...tables } = config.tables;

@@ -16,6 +16,7 @@ export {
 } from './rest.ts';
 export { parseRestKline, type RejectedRestRow, readRestKline } from './rest-kline.ts';
 export { parseRetryAfter } from './retry-after.ts';
+export { type ServiceClockConfig, serviceClock } from './service-clock.ts';
 export {
   KlineStream,
   type KlineStreamEvents,
