@@ -44,6 +44,8 @@ export const configSchema = z.object({
   SCORE_GIVE_UP_MS: positiveInt(HOUR),
   /** Most predictions scored per symbol and tick, oldest first (bounds a catch-up tick's run time). */
   SCORE_BATCH_MAX: positiveInt(2016),
+  /** /healthz answers 503 once no scoring tick has succeeded for this many tick periods. */
+  SCORE_UNHEALTHY_AFTER_TICKS: positiveInt(3),
   /**
    * wall: the machine's clock. exchange: follow BINANCE_REST_URL /api/v3/time, as the predictor does
    * against the replay exchange (on the wall clock every 2025 prediction looks settled for a year,
@@ -72,6 +74,8 @@ export interface ScorerConfig {
   lookbackMs: number;
   giveUpMs: number;
   batchMax: number;
+  /** Wall ms without a successful tick after which /healthz is not ok. */
+  unhealthyAfterMs: number;
   clock: { kind: 'wall' | 'exchange'; restUrl: string; timeScale: number; pollMs: number };
   metricsPort: number;
   /** Where /healthz and /metrics listen: loopback unless told otherwise. */
@@ -95,6 +99,7 @@ export function toScorerConfig(env: ScorerEnv): ScorerConfig {
     lookbackMs: env.SCORE_LOOKBACK_MS,
     giveUpMs: env.SCORE_GIVE_UP_MS,
     batchMax: env.SCORE_BATCH_MAX,
+    unhealthyAfterMs: env.SCORE_UNHEALTHY_AFTER_TICKS * env.SCORE_EVERY_MS,
     clock: {
       kind: env.CLOCK,
       restUrl: env.BINANCE_REST_URL,

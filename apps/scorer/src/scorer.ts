@@ -81,6 +81,9 @@ export async function startScorer(
   });
   const tickListeners: ((ticks: SymbolTick[]) => void)[] = [firstTickDone];
   let lastTickAt: number | undefined;
+  // Health: a scorer whose every tick fails is not ok, whatever Redis says. Wall time, since start-up.
+  let lastSuccessWall = Date.now();
+  let lastFailure: string | undefined;
 
   const processJob = async (job: Job) => {
     if (job.name === 'tick') {
@@ -111,6 +114,8 @@ export async function startScorer(
           })),
       );
       lastTickAt = now();
+      lastSuccessWall = Date.now();
+      lastFailure = undefined;
       metrics.lastTick.set(Date.now() / 1000);
       metrics.ticks.inc({ outcome: 'ok' });
       for (const listener of tickListeners.splice(0)) listener(ticks);
@@ -143,6 +148,7 @@ export async function startScorer(
       return;
     }
     metrics.ticks.inc({ outcome: 'failed' });
+    lastFailure = error.message;
     log.error({ err: error }, 'scoring tick failed; the next tick retries everything still unscored');
     db.writeEvents([
       {
@@ -184,11 +190,23 @@ export async function startScorer(
     port: config.metricsPort,
     host: config.metricsHost,
     registry: metrics.registry,
-    health: () => ({
-      ok: redis.status === 'ready' && worker.isRunning(),
-      redis: redis.status,
-      lastTick: lastTickAt === undefined ? null : new Date(lastTickAt).toISOString(),
-    }),
+    health: () => {
+      const sinceSuccess = Date.now() - lastSuccessWall;
+      const ticking = sinceSuccess <= config.unhealthyAfterMs;
+      return {
+        ok: redis.status === 'ready' && worker.isRunning() && ticking,
+        redis: redis.status,
+        lastTick: lastTickAt === undefined ? null : new Date(lastTickAt).toISOString(),
+        ...(ticking
+          ? {}
+          : {
+              reason:
+                `no scoring tick has succeeded for ${(sinceSuccess / 60_000).toFixed(1)} min ` +
+                `(SCORE_UNHEALTHY_AFTER_TICKS × SCORE_EVERY_MS = ${config.unhealthyAfterMs / 60_000} min)` +
+                (lastFailure ? `; last failure: ${lastFailure}` : ''),
+            }),
+      };
+    },
   });
   log.info({ queue: config.queueName, symbols: config.symbols, port: ops.port }, 'scorer running');
 
