@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@regime/service';
+import { ConfigError, createLogger, stopOnSignals } from '@regime/service';
 import { Command } from 'commander';
 import { loadPredictorConfig } from './config.ts';
 import { startPredictor } from './predictor.ts';
@@ -30,28 +30,7 @@ const log = createLogger('predictor');
 async function main(): Promise<void> {
   const config = loadPredictorConfig();
   const predictor = await startPredictor(config, log);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      // A second signal: exit at once, as a killed process would. The jobs in progress keep their
-      // locks until LOCK_MS, then another worker takes them over; a row not yet acknowledged is
-      // predicted again. (Cutting BullMQ's connections in-process instead can leave its worker
-      // retrying a command on a closed connection in a loop that never yields: seen in a test.)
-      log.warn({ signal }, 'stopping now: abandoning the jobs in progress');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'stopping: finishing the jobs in progress (signal again to stop at once)');
-    predictor.close().then(
-      () => process.exit(0),
-      (error) => {
-        log.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(() => predictor.close(), log, 'finishing the jobs in progress');
 }
 
 main().catch((error) => {

@@ -4,7 +4,7 @@ import { FeatureError } from '@regime/features';
 import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
-import { type Clock, type Logger, startOpsServer } from '@regime/service';
+import { type Clock, type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PredictionBatcher } from './batcher.ts';
@@ -33,13 +33,6 @@ export interface Predictor {
 /** Retrying helps: the candles may still arrive (collector lag, gap fill). */
 function failureReason(error: unknown): 'not_ready' | 'error' {
   return error instanceof CandlesNotReadyError || error instanceof FeatureError ? 'not_ready' : 'error';
-}
-
-/** Redis being away is an expected state (ioredis reconnects): one line, no stack; anything else in full. */
-function logRedisError(log: Logger, source: string, error: Error & { code?: string }): void {
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(error.code ?? '')) {
-    log.warn({ source, code: error.code }, 'redis unreachable; reconnecting');
-  } else log.warn({ source, err: error }, 'redis error');
 }
 
 /**

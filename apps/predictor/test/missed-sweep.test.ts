@@ -3,29 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
-import type { Clock } from '@regime/service';
 import { createLogger } from '@regime/service';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 import { predictionJobId } from '../src/schedule.ts';
-import { stopTestPredictor, testEnv } from './rig.ts';
+import { manualClock, stopTestPredictor, testEnv } from './rig.ts';
 
 const log = createLogger('predictor-missed-sweep-test');
 log.level = 'silent';
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 5, 15, 12, 0);
-
-function manualClock(start: number): Clock & { set(t: number): void } {
-  let now = start;
-  return {
-    now: () => now,
-    close: () => {},
-    set(t) {
-      now = t;
-    },
-  };
-}
 
 type EventRow = { kind: string; symbol: string; count: number; detail: string };
 

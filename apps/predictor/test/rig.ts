@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { QuestDb, TableNames } from '@regime/questdb';
+import type { Clock } from '@regime/service';
 import type { Predictor } from '../src/predictor.ts';
 
 /** The environment of a test predictor: its own tables, queue and model folder, metrics on any port. */
@@ -27,4 +28,16 @@ export async function stopTestPredictor(
   await db?.dropTables();
   await db?.close();
   rmSync(modelDir, { recursive: true, force: true });
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start: number): Clock & { set(t: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    close: () => {},
+    set(t) {
+      now = t;
+    },
+  };
 }

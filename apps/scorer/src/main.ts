@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@regime/service';
+import { ConfigError, createLogger, stopOnSignals } from '@regime/service';
 import { Command } from 'commander';
 import { loadScorerConfig } from './config.ts';
 import { startScorer } from './scorer.ts';
@@ -32,21 +32,7 @@ const log = createLogger('scorer');
 async function main(): Promise<void> {
   const config = loadScorerConfig();
   const scorer = await startScorer(config, log);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log.info({ signal }, 'stopping: finishing the tick in progress');
-    scorer.close().then(
-      () => process.exit(0),
-      (error) => {
-        log.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(() => scorer.close(), log, 'finishing the tick in progress');
 }
 
 main().catch((error) => {

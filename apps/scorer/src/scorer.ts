@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { serviceClock } from '@regime/binance';
 import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, type LabelerParams } from '@regime/model/labels';
 import { OutcomeStore, QuestDb } from '@regime/questdb';
-import { type Logger, startOpsServer } from '@regime/service';
+import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { ScorerConfig } from './config.ts';
 import { createScorerMetrics, type ScorerMetrics } from './metrics.ts';
@@ -21,13 +21,6 @@ export interface Scorer {
   /** Adds a tick now instead of waiting for the scheduler. */
   tickNow(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Redis being away is an expected state (ioredis reconnects): one line, no stack. */
-function logRedisError(log: Logger, source: string, error: Error & { code?: string }): void {
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(error.code ?? '')) {
-    log.warn({ source, code: error.code }, 'redis unreachable; reconnecting');
-  } else log.warn({ source, err: error }, 'redis error');
 }
 
 /**

@@ -1,8 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { QuestDbConfig } from './config.ts';
-import { IlpWriter } from './ilp.ts';
-import { questDbTypeParsers } from './pg-types.ts';
+import { openConnection } from './connection.ts';
+import type { IlpWriter } from './ilp.ts';
 import { assertTableName } from './tables.ts';
+import { type WaitForWalOptions, waitForTablesWal } from './wal.ts';
 
 export const DEFAULT_BACKTEST_EQUITY_TABLE = 'backtest_equity';
 
@@ -54,23 +55,8 @@ export class BacktestEquityTable {
     table = DEFAULT_BACKTEST_EQUITY_TABLE,
   ): Promise<BacktestEquityTable> {
     const name = assertTableName(table);
-    const pool = new pg.Pool({
-      connectionString: config.pgUrl,
-      max: 2,
-      allowExitOnIdle: true,
-      types: questDbTypeParsers(pg.types),
-    });
-    pool.on('error', () => {});
-    try {
-      const client = await pool.connect();
-      client.release();
-      return new BacktestEquityTable(name, pool, await IlpWriter.open(config.httpUrl));
-    } catch (error) {
-      await pool.end();
-      throw new Error(`cannot reach QuestDB (http ${config.httpUrl}): ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    const { pool, ilp } = await openConnection(config, { maxConnections: 2 });
+    return new BacktestEquityTable(name, pool, ilp);
   }
 
   async ensureSchema(): Promise<void> {
@@ -115,23 +101,8 @@ export class BacktestEquityTable {
   }
 
   /** Resolves once every WAL transaction committed so far is visible to SELECT. */
-  async waitForWal(timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const read = async () =>
-      (
-        await this.pool.query<{ writerTxn: number; sequencerTxn: number; suspended: boolean }>(
-          'SELECT writerTxn, sequencerTxn, suspended FROM wal_tables() WHERE name = $1',
-          [this.table],
-        )
-      ).rows[0];
-    const target = (await read())?.sequencerTxn ?? 0;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const row = await read();
-      if (row?.suspended) throw new Error(`WAL apply of table ${this.table} is suspended`);
-      if ((row?.writerTxn ?? 0) >= target) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the WAL of ${this.table}`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
+  waitForWal(opts: WaitForWalOptions = {}): Promise<void> {
+    return waitForTablesWal((sql, params) => this.query(sql, params), [this.table], opts);
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -7,11 +7,12 @@ import {
   isValidSymbol,
   type Kline,
 } from '@regime/candles';
-import pg from 'pg';
+import type pg from 'pg';
 import type { QuestDbConfig } from './config.ts';
-import { IlpWriter } from './ilp.ts';
+import { openConnection } from './connection.ts';
+import type { IlpWriter } from './ilp.ts';
 import { KlineEncoder } from './kline-encoder.ts';
-import { questDbTypeParsers, timestampParam } from './pg-types.ts';
+import { timestampParam } from './pg-types.ts';
 import {
   eventId,
   eventProblem,
@@ -137,31 +138,11 @@ export class QuestDb {
     options: ConnectOptions = {},
   ): Promise<QuestDb> {
     const names = assertTableNames(tables);
-    const pool = new pg.Pool({
-      connectionString: config.pgUrl,
-      max: 4,
-      idleTimeoutMillis: 10_000,
-      // The pool must not keep a finished process alive.
-      allowExitOnIdle: true,
-      types: questDbTypeParsers(pg.types),
+    const { pool, ilp } = await openConnection(config, {
+      maxConnections: 4,
+      rowsPerRequest: options.rowsPerRequest,
     });
-    // An idle connection dropped by the server (QuestDB restart) is an 'error' event on the pool; without
-    // a listener it would crash the process. The pool discards that client and the next query reconnects.
-    pool.on('error', () => {});
-    try {
-      // Fail fast with a clear message instead of on the first query.
-      const client = await pool.connect();
-      client.release();
-      const ilp = await IlpWriter.open(config.httpUrl, options.rowsPerRequest);
-      return new QuestDb(names, pool, ilp);
-    } catch (error) {
-      await pool.end();
-      throw new Error(
-        `cannot reach QuestDB (pg ${redact(config.pgUrl)}, http ${config.httpUrl}): ${(error as Error).message}. ` +
-          'Is it running? Start it with `npm run stack:up`.',
-        { cause: error },
-      );
-    }
+    return new QuestDb(names, pool, ilp);
   }
 
   /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
@@ -358,15 +339,5 @@ export class QuestDb {
   async close(): Promise<void> {
     await this.ilp.close();
     await this.pool.end();
-  }
-}
-
-function redact(pgUrl: string): string {
-  try {
-    const url = new URL(pgUrl);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparseable url)';
   }
 }
