@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LABELER_VERSION } from '@regime/labeler';
 import {
   ARTIFACT_FILES,
   defaultModelDir,
-  LABELER_VERSION,
   loadRegimeModel,
   ModelArtifactError,
   type RegimeModel,

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { ARTIFACT_FILES, LABELER_VERSION } from '@regime/model';
+import { LABELER_VERSION } from '@regime/labeler';
+import { ARTIFACT_FILES } from '@regime/model';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
 import { testModelDir } from './test-model.ts';

@@ -1,5 +1,5 @@
 import type { Candle } from '@regime/candles';
-import { type LabelerParams, settledLabel, settleWindow } from '@regime/model/labels';
+import { type LabelerParams, settledLabel, settleWindow } from '@regime/labeler';
 import type { OutcomeRow, PredictionRow, RegimeId } from '@regime/questdb';
 
 /** An official prediction that has no outcome yet, and why. */

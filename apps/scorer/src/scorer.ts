@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { serviceClock } from '@regime/binance';
-import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, type LabelerParams } from '@regime/model/labels';
+import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, type LabelerParams } from '@regime/labeler';
 import { OutcomeStore, QuestDb } from '@regime/questdb';
 import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, Worker } from 'bullmq';

@@ -1,4 +1,4 @@
-import { type LabelerParams, settleWindow } from '@regime/model/labels';
+import { type LabelerParams, settleWindow } from '@regime/labeler';
 import { type OutcomeStore, type PredictionRow, predictionProblem, type QuestDb } from '@regime/questdb';
 import type { JobsOptions, Queue } from 'bullmq';
 import { candleRangeFor, type ScoreResult, scorePredictions } from './score.ts';

@@ -1,6 +1,6 @@
 import { parseSymbol } from '@regime/candles';
 import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { DEFAULT_LABELER_PARAMS, SeriesLabeler, settledLabel, settleWindow } from '@regime/model/labels';
+import { DEFAULT_LABELER_PARAMS, SeriesLabeler, settledLabel, settleWindow } from '@regime/labeler';
 import { Command, InvalidArgumentError } from 'commander';
 
 /**

@@ -1,5 +1,5 @@
 import type { Candle } from '@regime/candles';
-import { DEFAULT_LABELER_PARAMS, settledLabel, settleWindow } from '@regime/model/labels';
+import { DEFAULT_LABELER_PARAMS, settledLabel, settleWindow } from '@regime/labeler';
 import { type PredictionRow, REGIME_IDS } from '@regime/questdb';
 import { describe, expect, it } from 'vitest';
 import { candleRangeFor, scorePredictions } from '../src/score.ts';

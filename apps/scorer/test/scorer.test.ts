@@ -1,6 +1,6 @@
 import type { Candle, Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, settledLabel, settleWindow } from '@regime/model/labels';
+import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, settledLabel, settleWindow } from '@regime/labeler';
 import {
   type OutcomeRow,
   OutcomeStore,

@@ -18,16 +18,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sharedKlinesDir } from '@regime/candles/files';
+import { barCloseAt, REGIME_COUNT as S } from '@regime/labeler';
 import { readArtifact } from '../src/artifact.ts';
 import { fileCandleSource } from '../src/candle-source.ts';
 import type { Period } from '../src/config.ts';
 import { type Dataset, labelerFor, type SymbolHistory } from '../src/dataset.ts';
 import { decideSamples } from '../src/decision.ts';
 import { sampleClock } from '../src/evaluate.ts';
-import { barCloseAt } from '../src/label-series.ts';
 import { argmaxRows, classificationMetrics } from '../src/metrics.ts';
 import { candleRange, splitDataset } from '../src/pipeline.ts';
-import { REGIME_COUNT as S } from '../src/regimes.ts';
 import { applyScaler } from '../src/scaler.ts';
 import { detectionDelay, switchesPerDay } from '../src/stability.ts';
 import { initTensorflow } from '../src/tensorflow.ts';

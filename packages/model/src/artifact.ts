@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
+import { LABELER_VERSION, REGIMES } from '@regime/labeler';
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
 import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
-import { LABELER_VERSION } from './labeler.ts';
 import {
   ARTIFACT_FORMAT,
   type BaselinesState,
@@ -13,7 +13,6 @@ import {
   metadataSchema,
   scalerSchema,
 } from './metadata.ts';
-import { REGIMES } from './regimes.ts';
 import type { ScalerState } from './scaler.ts';
 import { tf } from './tensorflow.ts';
 

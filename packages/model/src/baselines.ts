@@ -1,5 +1,5 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
-import { REGIME_COUNT } from './regimes.ts';
 import type { NetworkInputs } from './train.ts';
 
 /**

@@ -1,8 +1,7 @@
 import { parseSymbol } from '@regime/candles';
+import { DEFAULT_LABELER_PARAMS, isRegime, type LabelerParams } from '@regime/labeler';
 import { z } from 'zod';
-import { DEFAULT_LABELER_PARAMS, type LabelerParams } from './labeler.ts';
 import { DEFAULT_NETWORK } from './network.ts';
-import { isRegime } from './regimes.ts';
 
 /**
  * The training configuration file (JSON) of `regime-model train`; see train.default.json. Dates are

@@ -9,9 +9,13 @@ import {
   WINDOW_STEPS,
   warmupCandles,
 } from '@regime/features';
-import { BASE_INTERVAL_MS, type InstantLabels, SeriesLabeler } from './label-series.ts';
-import type { LabelerParams } from './labeler.ts';
-import { regimeIndex } from './regimes.ts';
+import {
+  BASE_INTERVAL_MS,
+  type InstantLabels,
+  type LabelerParams,
+  regimeIndex,
+  SeriesLabeler,
+} from '@regime/labeler';
 
 /** One symbol's candles for dataset assembly. */
 export interface SymbolHistory {

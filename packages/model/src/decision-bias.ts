@@ -1,5 +1,5 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { macroF1 } from './metrics.ts';
-import { REGIME_COUNT } from './regimes.ts';
 
 /**
  * Per-class log-offsets δ that maximise macro-F1 of argmax(log p + δ) on a labelled set (the

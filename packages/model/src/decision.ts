@@ -1,6 +1,5 @@
+import { filterStates, REGIME_COUNT } from '@regime/labeler';
 import { macroF1 } from './metrics.ts';
-import { REGIME_COUNT } from './regimes.ts';
-import { filterStates } from './segmentation.ts';
 import { type SampleClock, switchesPerDay } from './stability.ts';
 
 /**

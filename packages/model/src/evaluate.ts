@@ -1,9 +1,9 @@
+import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from '@regime/labeler';
 import { logisticInputs, predictLogistic } from './baselines.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
 import { type DecisionRule, decideSamples } from './decision.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
-import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler, type ScalerState } from './scaler.ts';
 import {
   type DetectionDelay,

@@ -1,6 +1,6 @@
+import type { LabelerParams } from '@regime/labeler';
 import { z } from 'zod';
 import type { LogisticState } from './baselines.ts';
-import type { LabelerParams } from './labeler.ts';
 import type { NetworkConfig } from './network.ts';
 import type { EpochReport } from './train.ts';
 

@@ -1,4 +1,4 @@
-import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
+import { REGIME_COUNT, REGIMES, type Regime } from '@regime/labeler';
 
 export interface ClassMetrics {
   precision: number;

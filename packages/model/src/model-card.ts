@@ -1,6 +1,6 @@
+import { REGIME_LABELS, REGIMES } from '@regime/labeler';
 import { type EvaluationReport, renderReportMarkdown } from './evaluate.ts';
 import type { ModelMetadata } from './metadata.ts';
-import { REGIME_LABELS, REGIMES } from './regimes.ts';
 
 /**
  * MODEL_CARD.md is part generated, part written by hand: the generated part sits between these

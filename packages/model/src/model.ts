@@ -1,11 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureWindow } from '@regime/features';
+import { REGIME_COUNT, REGIMES, type Regime } from '@regime/labeler';
 import { readArtifact } from './artifact.ts';
 import { calendarInputs } from './calendar.ts';
 import { type DecisionRule, decideRegime } from './decision.ts';
 import type { ModelMetadata } from './metadata.ts';
-import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
 import { applyScaler } from './scaler.ts';
 import { initTensorflow, type tf } from './tensorflow.ts';
 import { inputTensors } from './train.ts';

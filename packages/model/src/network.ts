@@ -1,5 +1,5 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
-import { REGIME_COUNT } from './regimes.ts';
 import { tf } from './tensorflow.ts';
 
 export interface NetworkConfig {

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { INTERVAL_MS } from '@regime/candles';
 import { FEATURE_NAMES, FEATURES_VERSION, warmupCandles } from '@regime/features';
+import {
+  BAR_MS,
+  BASE_INTERVAL_MS,
+  historyCandles,
+  LABELER_VERSION,
+  type LabelerParams,
+  REGIMES,
+  windowSpan,
+} from '@regime/labeler';
 import { featureIntervals } from './artifact.ts';
 import {
   DEFAULT_LOGISTIC,
@@ -23,12 +32,9 @@ import {
 } from './dataset.ts';
 import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
-import { BAR_MS, BASE_INTERVAL_MS } from './label-series.ts';
-import { historyCandles, LABELER_VERSION, type LabelerParams, windowSpan } from './labeler.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
 import { type NetworkConfig, shiftOutputBias } from './network.ts';
-import { REGIMES } from './regimes.ts';
 import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
 import {

@@ -1,14 +1,4 @@
-/** mulberry32: a tiny seeded PRNG, so shuffles and subsamples are reproducible run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@regime/candles';
 
 /** Fisher–Yates shuffle of 0..n-1 driven by `random`. */
 export function shuffledIndices(n: number, random: () => number): Uint32Array {

@@ -1,12 +1,11 @@
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
+import { DEFAULT_LABELER_PARAMS, LABELER_VERSION } from '@regime/labeler';
 import {
   ARTIFACT_FORMAT,
   buildNetwork,
   CALENDAR_NAMES,
-  DEFAULT_LABELER_PARAMS,
   featureIntervals,
   initTensorflow,
-  LABELER_VERSION,
   type ModelMetadata,
   REGIMES,
   writeArtifact,

@@ -1,9 +1,9 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { CALENDAR_COUNT, calendarInputs } from './calendar.ts';
 import type { Dataset } from './dataset.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
-import { REGIME_COUNT } from './regimes.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
 import { tf } from './tensorflow.ts';
 

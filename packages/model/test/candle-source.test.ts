@@ -1,7 +1,7 @@
+import { calm, synthetic5m } from '@regime/candles/synthetic';
 import { aggregateSeries } from '@regime/features';
 import { describe, expect, it } from 'vitest';
 import { withEarlierFrom5m } from '../src/candle-source.ts';
-import { calm, synthetic5m } from './synthetic.ts';
 
 describe('withEarlierFrom5m', () => {
   const m5 = synthetic5m([calm(24 * 12)]); // one day of 5m candles

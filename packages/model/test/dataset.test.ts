@@ -1,13 +1,19 @@
 import { INTERVAL_MS } from '@regime/candles';
+import { synthetic5m } from '@regime/candles/synthetic';
 import { FEATURE_NAMES, featureWindow, WINDOW_STEPS } from '@regime/features';
+import {
+  BAR_MS,
+  DEFAULT_LABELER_PARAMS,
+  historyCandles,
+  regimeIndex,
+  SeriesLabeler,
+  windowSpan,
+} from '@regime/labeler';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, splitPeriods } from '../src/config.ts';
 import { asOfInstants, buildDataset } from '../src/dataset.ts';
-import { BAR_MS, SeriesLabeler } from '../src/label-series.ts';
-import { DEFAULT_LABELER_PARAMS, historyCandles, windowSpan } from '../src/labeler.ts';
 import { candleRange, evenSubsample } from '../src/pipeline.ts';
-import { regimeIndex } from '../src/regimes.ts';
-import { historyFrom5m, synthetic5m } from './synthetic.ts';
+import { historyFrom5m } from './history.ts';
 
 const params = DEFAULT_LABELER_PARAMS;
 const M5 = INTERVAL_MS['5m'];

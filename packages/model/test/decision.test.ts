@@ -1,3 +1,4 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { describe, expect, it } from 'vitest';
 import {
   ARGMAX_RULE,
@@ -8,7 +9,6 @@ import {
   tuneDecisionRule,
 } from '../src/decision.ts';
 import { argmaxRows } from '../src/metrics.ts';
-import { REGIME_COUNT } from '../src/regimes.ts';
 
 /** Rows of probabilities where `top` gets `p` and the rest share 1 − p. */
 function rows(tops: readonly number[], p = 0.6): Float64Array {

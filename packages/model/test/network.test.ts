@@ -1,8 +1,8 @@
+import { REGIME_COUNT } from '@regime/labeler';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logisticInputs, predictLogistic } from '../src/baselines.ts';
 import { CALENDAR_COUNT, calendarInputs } from '../src/calendar.ts';
 import { buildNetwork, shiftOutputBias } from '../src/network.ts';
-import { REGIME_COUNT } from '../src/regimes.ts';
 import { seededRandom } from '../src/rng.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
 import { predictProbabilities } from '../src/train.ts';

@@ -1,7 +1,9 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { synthetic5m } from '@regime/candles/synthetic';
 import { FEATURE_NAMES, featureWindows } from '@regime/features';
+import { REGIMES } from '@regime/labeler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_FILES, ModelArtifactError, readArtifact, writeArtifact } from '../src/artifact.ts';
 import { calendarInputs } from '../src/calendar.ts';
@@ -10,11 +12,10 @@ import { evaluateClassifiers } from '../src/evaluate.ts';
 import type { ModelMetadata } from '../src/metadata.ts';
 import { loadRegimeModel } from '../src/model.ts';
 import { smokeMetrics, splitDataset, type TrainedArtifact, trainPipeline } from '../src/pipeline.ts';
-import { REGIMES } from '../src/regimes.ts';
 import { applyScaler } from '../src/scaler.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
 import { predictProbabilities } from '../src/train.ts';
-import { historyFrom5m, synthetic5m } from './synthetic.ts';
+import { historyFrom5m } from './history.ts';
 
 // 26 days of synthetic 5m candles with changing drift and volatility, as TESTUSDT.
 const candles = synthetic5m(

@@ -1,6 +1,11 @@
-import { type Candle, closeTimeOf, INTERVAL_MS } from '@regime/candles';
-import { aggregateCandles, type CandleHistory } from '@regime/features';
-import { seededRandom } from '../src/rng.ts';
+import type { Candle } from './candle.ts';
+import { closeTimeOf, INTERVAL_MS } from './interval.ts';
+import { seededRandom } from './random.ts';
+
+/**
+ * Seeded candles for tests: the labeler, the features and the model are tested on price paths whose
+ * regimes are known by construction. Deterministic (a seeded PRNG), so a failing case reproduces.
+ */
 
 /** One stretch of a synthetic 5m price path: per-candle drift and volatility of the log price. */
 export interface Segment {
@@ -45,25 +50,6 @@ export function synthetic5m(
     }
   }
   return out;
-}
-
-function aggregate(candles: readonly Candle[], interval: '15m' | '1h'): Candle[] {
-  const ms = INTERVAL_MS[interval];
-  const groups = new Map<number, Candle[]>();
-  for (const c of candles) {
-    const key = Math.floor(c.openTime / ms) * ms;
-    const group = groups.get(key);
-    if (group) group.push(c);
-    else groups.set(key, [c]);
-  }
-  const per = ms / INTERVAL_MS['5m'];
-  // Only complete periods: a period with a missing 5m candle is left out, like a real gap.
-  return [...groups.values()].filter((g) => g.length === per).map((g) => aggregateCandles(g, interval));
-}
-
-/** 5m candles plus the 15m and 1h candles aggregated from them. */
-export function historyFrom5m(m5: readonly Candle[]): CandleHistory {
-  return { '5m': m5, '15m': aggregate(m5, '15m'), '1h': aggregate(m5, '1h') };
 }
 
 /** A calm random walk: 5m volatility 0.1 %, no drift. */

@@ -1,17 +1,17 @@
 import type { Candle } from '@regime/candles';
 import {
   type BaseSeries,
-  classifyRegime,
   historyCandles,
-  type LabelerParams,
   type RegimeEvidence,
   regimeEvidence,
   type WindowShape,
   windowShape,
   windowSpan,
-} from './labeler.ts';
+} from './evidence.ts';
+import type { LabelerParams } from './params.ts';
 import { writeRegimeCosts } from './regime-costs.ts';
 import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
+import { classifyRegime } from './rules.ts';
 import { filterStates, segmentStates } from './segmentation.ts';
 
 /** Length of a base (5m) candle: the labeler's bars are built from these. */

@@ -1,4 +1,5 @@
-import type { LabelerThresholds, RegimeEvidence } from './labeler.ts';
+import type { RegimeEvidence } from './evidence.ts';
+import type { CostScales, LabelerThresholds } from './params.ts';
 import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
 
 /**
@@ -10,22 +11,6 @@ import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
  * rules' answer; a bar near a border costs little for the neighbouring regime, so the segmentation can
  * carry a regime across a few borderline bars instead of flickering.
  */
-
-/** How far, in the quantity's own unit, counts as one unit of cost. */
-export interface CostScales {
-  /** Efficiency ratio (0..1). */
-  efficiency: number;
-  /** Net move in ATRs. */
-  netAtr: number;
-  /** Natural log of the volatility ratio. */
-  logVolRatio: number;
-  /** Volatility percentile (0..1). */
-  volPercentile: number;
-  /** Bollinger-width percentile (0..1). */
-  bbPercentile: number;
-  /** High-low range in ATRs. */
-  rangeAtr: number;
-}
 
 /** A condition's margin is clipped to ±this many units, so one extreme bar cannot outweigh hours. */
 const MARGIN_CAP = 4;

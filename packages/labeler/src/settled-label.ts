@@ -1,6 +1,7 @@
 import type { Candle } from '@regime/candles';
+import { historyCandles, windowSpan } from './evidence.ts';
 import { BAR_MS, BASE_INTERVAL_MS, barCloseAt, SeriesLabeler } from './label-series.ts';
-import { historyCandles, type LabelerParams, windowSpan } from './labeler.ts';
+import type { LabelerParams } from './params.ts';
 import type { Regime } from './regimes.ts';
 
 /**

@@ -1,9 +1,16 @@
 import { INTERVAL_MS } from '@regime/candles';
+import { calm, synthetic5m } from '@regime/candles/synthetic';
 import { describe, expect, it } from 'vitest';
-import { BAR_MS, barCloseAt, SeriesLabeler } from '../src/label-series.ts';
-import { DEFAULT_LABELER_PARAMS, historyCandles, windowSpan } from '../src/labeler.ts';
-import { settledLabel, settleWindow } from '../src/settled-label.ts';
-import { calm, synthetic5m } from './synthetic.ts';
+import {
+  BAR_MS,
+  barCloseAt,
+  DEFAULT_LABELER_PARAMS,
+  historyCandles,
+  SeriesLabeler,
+  settledLabel,
+  settleWindow,
+  windowSpan,
+} from '../src/index.ts';
 
 const params = DEFAULT_LABELER_PARAMS;
 const seg = params.segmentation;

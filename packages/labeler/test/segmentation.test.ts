@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CostMatrix, filterStates, segmentStates, switchCount } from '../src/segmentation.ts';
+import { type CostMatrix, filterStates, segmentStates, switchCount } from '../src/index.ts';
 
 /** A cost matrix from rows of per-state costs. */
 const matrix = (rows: number[][]): CostMatrix => ({

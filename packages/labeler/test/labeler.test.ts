@@ -1,8 +1,9 @@
 import { type Candle, closeTimeOf, INTERVAL_MS } from '@regime/candles';
+import { calm, synthetic5m } from '@regime/candles/synthetic';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BAR_MS, SeriesLabeler } from '../src/label-series.ts';
 import {
+  BAR_MS,
   type BaseSeries,
   classifyRegime,
   DEFAULT_LABELER_PARAMS,
@@ -11,9 +12,9 @@ import {
   percentileRank,
   type RegimeEvidence,
   regimeEvidence,
+  SeriesLabeler,
   windowSpan,
-} from '../src/labeler.ts';
-import { calm, synthetic5m } from './synthetic.ts';
+} from '../src/index.ts';
 
 const params = DEFAULT_LABELER_PARAMS;
 const span = windowSpan(params);

@@ -1,8 +1,13 @@
-import type { Period } from './config.ts';
 import { BAR_MS, type SeriesLabeler } from './label-series.ts';
-import type { LabelerParams } from './labeler.ts';
+import type { LabelerParams } from './params.ts';
 import { REGIME_COUNT, REGIMES, type Regime } from './regimes.ts';
 import { segmentStates } from './segmentation.ts';
+
+/** A span of time [from, to), epoch ms. */
+export interface Period {
+  from: number;
+  to: number;
+}
 
 /**
  * What labeler 2's labels look like on real candles: coverage, persistence and each regime's
