@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { asOfInstants, historyStart, loadStrategies, walkForwardPredictions } from '@regime/backtest';
 import { closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { warmupCandles } from '@regime/features';
+import { historyWarmup } from '@regime/inference';
 import { loadRegimeModel, REGIMES, type RegimeModel } from '@regime/model';
 import { fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
 import { createTinyModel } from '@regime/model/tiny-model';
@@ -50,7 +50,7 @@ describe.skipIf(!hasSharedKlines())('backtest predictions equal the predictor’
   beforeAll(async () => {
     db = await QuestDb.connect(config, tables);
     await db.ensureSchema();
-    const warmup = warmupCandles();
+    const warmup = historyWarmup();
     for (const symbol of SYMBOLS) {
       for (const interval of INTERVALS) {
         const ms = INTERVAL_MS[interval];

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { type Candle, closesAt, INTERVAL_MS, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { Collector } from '@regime/collector';
-import { featureWindow, warmupCandles } from '@regime/features';
-import { loadRegimeModel, REGIMES } from '@regime/model';
+import { decisionInstants, historyWarmup, modelInputAt } from '@regime/inference';
+import { decidePrediction, loadRegimeModel, REGIMES, type RegimePrediction } from '@regime/model';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
@@ -190,7 +190,7 @@ describe.skipIf(!hasSharedKlines())(
       await db.ensureSchema();
       // History before FROM straight from the files (what the backfill would have loaded): the warm-up
       // of the oldest instant the predictor's catch-up may reach, and a margin.
-      const warmup = warmupCandles();
+      const warmup = historyWarmup();
       for (const symbol of SYMBOLS) {
         for (const interval of INTERVALS) {
           const ms = INTERVAL_MS[interval];
@@ -312,29 +312,32 @@ describe.skipIf(!hasSharedKlines())(
 
     it('each official row equals an offline recomputation from the source files', async () => {
       const model = await loadRegimeModel(modelDir);
-      const warmup = warmupCandles();
+      const warmup = historyWarmup();
       const official = await db.query<Record<string, number | string>>(
         `SELECT * FROM ${tables.predictions} WHERE mode = 'official' AND ts >= $1 ORDER BY ts`,
         [new Date(FROM).toISOString()],
       );
       expect(official.length).toBeGreaterThan(0);
-      const windows = [];
-      for (const row of official) {
-        const asOf = row.ts as number;
+      // The candles known at t, read from the source files rather than from QuestDB.
+      const inputAt = (symbol: string, t: number) => {
         const history = {} as Record<'5m' | '15m' | '1h', Candle[]>;
         for (const interval of ['5m', '15m', '1h'] as const) {
           const ms = INTERVAL_MS[interval];
-          const candles = readKlineFiles(sharedKlinesDir(), row.symbol as string, interval, {
-            from: asOf - (warmup[interval] + 2) * ms,
-            to: asOf,
-          });
-          history[interval] = candles
-            .filter((c) => closesAt(interval, c.openTime) <= asOf)
-            .slice(-warmup[interval]);
+          history[interval] = readKlineFiles(sharedKlinesDir(), symbol, interval, {
+            from: t - (warmup[interval] + 2) * ms,
+            to: t,
+          }).filter((c) => closesAt(interval, c.openTime) <= t);
         }
-        windows.push(featureWindow(history, asOf));
+        return modelInputAt(history, t, model.metadata.labeler.params);
+      };
+      const expected: RegimePrediction[] = [];
+      for (const row of official) {
+        const asOf = row.ts as number;
+        // The written regime reads the windows at T − j × spacing, as the predictor does.
+        const instants = decisionInstants(model, asOf);
+        const answers = await model.predict(instants.map((t) => inputAt(row.symbol as string, t)));
+        expected.push(decidePrediction(model.decision, answers));
       }
-      const expected = await model.predict(windows);
       official.forEach((row, i) => {
         const want = expected[i]!;
         expect(row.regime, `${row.symbol} ${new Date(row.ts as number).toISOString()}`).toBe(want.regime);

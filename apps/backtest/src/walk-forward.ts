@@ -8,9 +8,9 @@ import {
   inputsAsOf,
   type PredictionRequest,
   predictRegimes,
-  type WindowCache,
+  SymbolCaches,
 } from '@regime/inference';
-import { MAX_DECISION_SPAN_MINUTES, type RegimeModel, type RegimePrediction } from '@regime/model';
+import type { RegimeModel, RegimePrediction } from '@regime/model';
 
 /** 5-minute as-of instants: the official prediction schedule. */
 export const STEP_MS = INTERVAL_MS['5m'];
@@ -20,7 +20,7 @@ export const DEFAULT_BATCH_SIZE = 256;
 
 export interface WalkForwardOptions {
   batchSize?: number;
-  /** false: build every window of every instant anew (what the predictor does per job); for tests. */
+  /** false: build every window and view of every instant anew, with no caches; for tests. */
   reuseWindows?: boolean;
   /** Called after every batch with the instants done so far. */
   onProgress?: (done: number) => void;
@@ -61,20 +61,16 @@ export async function walkForwardPredictions(
   const cursor = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, 0])) as Record<FeatureInterval, number>;
   let batch: { index: number; request: PredictionRequest }[] = [];
   // Each instant's windows are answered once and reused as the earlier windows of later instants'
-  // decisions; entries older than any window still to be read are dropped after each batch.
-  const windowCache: WindowCache = new Map();
-  const keepMs = MAX_DECISION_SPAN_MINUTES * 60_000 + STEP_MS;
+  // decisions, and each bar's labeler evidence is computed once; what no later instant reads is
+  // dropped after each batch.
+  const caches = options.reuseWindows === false ? undefined : new SymbolCaches();
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await predictRegimes(
       model,
-      batch.map((b) => b.request),
-      options.reuseWindows === false ? {} : { windowCache },
+      batch.map((b) => (caches ? { ...b.request, caches } : b.request)),
     );
-    const oldestNeeded = batch[batch.length - 1]!.request.asOf - keepMs;
-    for (const key of windowCache.keys()) {
-      if (Number(key.slice(0, key.indexOf('|'))) < oldestNeeded) windowCache.delete(key);
-    }
+    caches?.forgetBefore(batch[batch.length - 1]!.request.asOf);
     outcomes.forEach((outcome, k) => {
       out[batch[k]!.index] = outcome.ok
         ? { ok: true, prediction: outcome.prediction }

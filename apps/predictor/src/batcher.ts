@@ -1,5 +1,4 @@
-import type { PredictionInputs } from '@regime/inference';
-import { predictRegimes } from '@regime/inference';
+import { type PredictionInputs, predictRegimes, SymbolCaches } from '@regime/inference';
 import type { PredictionRow } from '@regime/questdb';
 import type { Clock } from '@regime/service';
 import type { ModelHolder } from './model-holder.ts';
@@ -45,6 +44,11 @@ export interface PredictionBatcherOptions {
  */
 export class PredictionBatcher {
   private pending: Pending[] = [];
+  /** Per symbol, the views and answers of the model in use (dropped when another model is loaded). */
+  private caches: { version: string; bySymbol: Map<string, SymbolCaches> } = {
+    version: '',
+    bySymbol: new Map(),
+  };
   private reserved = 0;
   private running = false;
   private wake: (() => void) | undefined;
@@ -110,11 +114,27 @@ export class PredictionBatcher {
     }
   }
 
+  /**
+   * The caches of the batch's symbols for this model: the decision layer's earlier windows are the
+   * windows of earlier official jobs, so each official job answers one new window, not `windows`.
+   */
+  private cachesFor(version: string, batch: readonly Pending[]): Map<string, SymbolCaches> {
+    if (this.caches.version !== version) this.caches = { version, bySymbol: new Map() };
+    const { bySymbol } = this.caches;
+    for (const item of batch) if (!bySymbol.has(item.symbol)) bySymbol.set(item.symbol, new SymbolCaches());
+    return bySymbol;
+  }
+
   private async run(batch: Pending[]): Promise<void> {
     this.options.onBatch?.(batch.length);
     try {
       await this.options.models.use(async (model) => {
-        const outcomes = await predictRegimes(model, batch);
+        const caches = this.cachesFor(model.version, batch);
+        const outcomes = await predictRegimes(
+          model,
+          batch.map((item) => ({ asOf: item.asOf, inputs: item.inputs, caches: caches.get(item.symbol)! })),
+        );
+        forgetOld(caches, batch);
         const rows: PredictionRow[] = [];
         const written: Pending[] = [];
         const createdAt = this.options.clock.now();
@@ -153,4 +173,12 @@ export class PredictionBatcher {
       for (const item of batch) item.reject(error as Error);
     }
   }
+}
+
+/** Forgets, per symbol of a batch, what no job as of its oldest instant or later reads. */
+function forgetOld(caches: Map<string, SymbolCaches>, batch: readonly BatchItem[]): void {
+  const oldest = new Map<string, number>();
+  for (const item of batch)
+    oldest.set(item.symbol, Math.min(oldest.get(item.symbol) ?? item.asOf, item.asOf));
+  for (const [symbol, asOf] of oldest) caches.get(symbol)?.forgetBefore(asOf);
 }

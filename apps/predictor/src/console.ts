@@ -7,6 +7,7 @@ import {
   inputsAsOf,
   type PredictionInputs,
   predictRegimes,
+  SymbolCaches,
 } from '@regime/inference';
 import { defaultModelDir, initTensorflow, loadRegimeModel } from '@regime/model';
 import { ConfigError, createLogger, exchangeClock } from '@regime/service';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
   // The warm-up history plus the candle containing T plus the one in progress now.
   const keep = Object.fromEntries(FEATURE_INTERVALS.map((i) => [i, warmup[i] + 2])) as typeof warmup;
   const memory = new CandleMemory(rest, keep);
+  // One model for the console's lifetime: each symbol's views and answers are reused minute to minute.
+  const caches = new Map(symbols.map((symbol) => [symbol, new SymbolCaches()]));
   log.info({ symbols, mode, model: model.version, exchange: env.BINANCE_REST_URL }, 'loading candles');
   for (const symbol of symbols) await memory.load(symbol);
 
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
    * candles for T are not on the exchange yet is retried a few times, then shown as not ready.
    */
   async function predictAsOf(t: number): Promise<ConsoleRow[]> {
-    const requests: { symbol: string; asOf: number; inputs: PredictionInputs }[] = [];
+    const requests: { symbol: string; asOf: number; inputs: PredictionInputs; caches?: SymbolCaches }[] = [];
     const failed = new Map<string, Error>();
     let waiting = symbols;
     for (let attempt = 1; waiting.length > 0; attempt++) {
@@ -119,7 +122,12 @@ async function main(): Promise<void> {
       for (const symbol of waiting) {
         try {
           await memory.refresh(symbol);
-          requests.push({ symbol, asOf: t, inputs: inputsAsOf(memory.get(symbol), mode, t, warmup) });
+          requests.push({
+            symbol,
+            asOf: t,
+            inputs: inputsAsOf(memory.get(symbol), mode, t, warmup),
+            caches: caches.get(symbol)!,
+          });
           failed.delete(symbol);
         } catch (error) {
           failed.set(symbol, error as Error);
@@ -131,6 +139,7 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, Math.max(50, 1000 / env.TIME_SCALE)));
     }
     const outcomes = await predictRegimes(model, requests);
+    for (const c of caches.values()) c.forgetBefore(t);
     const bySymbol = new Map(requests.map((r, i) => [r.symbol, outcomes[i]!]));
     return symbols.map((symbol) => ({
       symbol,

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Candle, closesAt, INTERVAL_MS } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { featureWindow, warmupCandles } from '@regime/features';
-import { FEATURE_INTERVALS } from '@regime/inference';
+import { FEATURE_INTERVALS, historyWarmup, modelInputAt } from '@regime/inference';
 import { decidePrediction, loadRegimeModel, REGIME_LABELS, REGIMES } from '@regime/model';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { type ReplayExchange, startReplayExchange } from '@regime/replay-exchange';
@@ -70,7 +69,7 @@ describe.skipIf(!hasSharedKlines())('console mode (npm start) against the replay
     const asOf = Date.parse(`${title![1]!.replace(' ', 'T')}Z`);
 
     const model = await loadRegimeModel(dir);
-    const warmup = warmupCandles();
+    const warmup = historyWarmup();
     // The console writes what the decision layer decides from the windows at T − 15 min × j.
     const instants = Array.from(
       { length: model.decision.windows },
@@ -81,20 +80,19 @@ describe.skipIf(!hasSharedKlines())('console mode (npm start) against the replay
       expect(line, out).toBeDefined();
       const percents = [...line!.matchAll(/(\d+\.\d)%/g)].map((m) => Number(m[1]));
       expect(percents).toHaveLength(7);
-      const windowAt = (t: number) => {
+      // The candles known at t, read from the source files rather than the exchange.
+      const inputAt = (t: number) => {
         const history = {} as Record<(typeof FEATURE_INTERVALS)[number], Candle[]>;
         for (const interval of FEATURE_INTERVALS) {
           const ms = INTERVAL_MS[interval];
           history[interval] = readKlineFiles(sharedKlinesDir(), symbol, interval, {
             from: t - (warmup[interval] + 2) * ms,
             to: t,
-          })
-            .filter((c) => closesAt(interval, c.openTime) <= t)
-            .slice(-warmup[interval]);
+          }).filter((c) => closesAt(interval, c.openTime) <= t);
         }
-        return featureWindow(history, t);
+        return modelInputAt(history, t, model.metadata.labeler.params);
       };
-      const expected = decidePrediction(model.decision, await model.predict(instants.map(windowAt)));
+      const expected = decidePrediction(model.decision, await model.predict(instants.map(inputAt)));
       expect(line).toContain(REGIME_LABELS[expected!.regime]);
       REGIMES.forEach((regime, i) => {
         // Printed with one decimal: at most half a unit of the last digit away.

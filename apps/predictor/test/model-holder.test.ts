@@ -45,11 +45,19 @@ describe('ModelHolder', () => {
     const [prediction] = await holder.use((model) =>
       model.predict([
         {
-          asOf: 0,
-          steps: 64,
-          featureNames: model.metadata.featureNames,
-          values: new Float64Array(64 * model.metadata.featureNames.length).fill(0.5),
-          stepEnds: [],
+          window: {
+            asOf: 0,
+            steps: 64,
+            featureNames: model.metadata.featureNames,
+            values: new Float64Array(64 * model.metadata.featureNames.length).fill(0.5),
+            stepEnds: [],
+          },
+          view: {
+            asOf: 0,
+            barClose: 0,
+            summary: new Float64Array(model.metadata.view.summaryNames.length).fill(0.5),
+            bars: new Float64Array(model.metadata.view.bars * model.metadata.view.barNames.length).fill(0.5),
+          },
         },
       ]),
     );

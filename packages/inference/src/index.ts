@@ -10,8 +10,9 @@ export {
 export {
   decisionInstants,
   historyWarmup,
+  modelInputAt,
   type PredictionOutcome,
   type PredictionRequest,
   predictRegimes,
-  type WindowCache,
+  SymbolCaches,
 } from './predict.ts';

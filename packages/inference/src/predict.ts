@@ -1,8 +1,18 @@
 import { type Candle, INTERVAL_MS } from '@regime/candles';
-import { type FeatureWindow, featureWindow, warmupCandles } from '@regime/features';
+import { featureWindow, warmupCandles } from '@regime/features';
+import {
+  BASE_INTERVAL_MS,
+  barCloseAt,
+  DEFAULT_LABELER_PARAMS,
+  type LabelerParams,
+  labelerViewAsOf,
+  ViewCache,
+  viewCandles,
+} from '@regime/labeler';
 import {
   decidePrediction,
   MAX_DECISION_SPAN_MINUTES,
+  type ModelInput,
   type RegimeModel,
   type RegimePrediction,
 } from '@regime/model';
@@ -13,10 +23,36 @@ import {
   type PredictionInputs,
 } from './inputs.ts';
 
-/** One "as of T" question: candles known at T (plus live candles in live mode). */
+/** What an input gave: the model's answer, or why there is none (it could not be built, or was refused). */
+type WindowAnswer = RegimePrediction | Error;
+
+/**
+ * What a caller that predicts one symbol again and again keeps between calls (the predictor per
+ * symbol, the backtest per walk): the labeler view's per-bar evidence, so a new instant computes one
+ * new bar instead of 17 days of them, and the model's answers for official instants, which the
+ * decision layer reads again as the earlier windows of later instants. Both are exact: an answer is
+ * keyed by its instant and the exact candles it is built from, and closed candles never change. Never
+ * share one between symbols or models.
+ */
+export class SymbolCaches {
+  readonly views = new ViewCache();
+  readonly answers = new Map<string, { asOf: number; answer: WindowAnswer }>();
+
+  /** Forgets what no prediction as of `asOf` or later reads. */
+  forgetBefore(asOf: number): void {
+    const oldestWindow = asOf - MAX_DECISION_SPAN_MINUTES * 60_000;
+    this.views.forgetBefore(
+      barCloseAt(oldestWindow) - viewCandles(DEFAULT_LABELER_PARAMS) * BASE_INTERVAL_MS,
+    );
+    for (const [key, entry] of this.answers) if (entry.asOf < oldestWindow) this.answers.delete(key);
+  }
+}
+
+/** One "as of T" question: candles known at T (plus live candles in live mode), and the symbol's caches. */
 export interface PredictionRequest {
   asOf: number;
   inputs: PredictionInputs;
+  caches?: SymbolCaches;
 }
 
 export type PredictionOutcome = { ok: true; prediction: RegimePrediction } | { ok: false; error: Error };
@@ -24,12 +60,14 @@ export type PredictionOutcome = { ok: true; prediction: RegimePrediction } | { o
 const FIVE_MINUTES = 300_000;
 
 /**
- * Closed candles per interval a prediction needs before T: one window's warm-up plus the candles of
- * the earliest window the decision layer may read (MAX_DECISION_SPAN_MINUTES before T). Fixed, not
- * per model, so the candles behind a row never depend on which model was loaded when they were read.
+ * Closed candles per interval a prediction needs before T: one window's warm-up (for 5m, the longer
+ * of the features' warm-up and the labeler view's span) plus the candles of the earliest window the
+ * decision layer may read (MAX_DECISION_SPAN_MINUTES before T). Fixed, not per model, so the candles
+ * behind a row never depend on which model was loaded when they were read.
  */
 export function historyWarmup(): Record<FeatureInterval, number> {
-  const warmup = warmupCandles();
+  const warmup = { ...warmupCandles() };
+  warmup['5m'] = Math.max(warmup['5m'], viewCandles(DEFAULT_LABELER_PARAMS));
   const spanMs = MAX_DECISION_SPAN_MINUTES * 60_000;
   return Object.fromEntries(
     FEATURE_INTERVALS.map((i) => [i, warmup[i] + Math.ceil(spanMs / INTERVAL_MS[i])]),
@@ -50,80 +88,127 @@ export function decisionInstants(model: RegimeModel, asOf: number): number[] {
   return out;
 }
 
-/** The warm-up slice closed by `asOf`: what the predictor would have passed for that instant. */
+/** The features' warm-up slice closed by `asOf`: what the predictor would have passed for that instant. */
 function historyAsOf(history: CandleSeries, asOf: number): CandleSeries {
   const warmup = warmupCandles();
   const out = {} as CandleSeries;
   for (const interval of FEATURE_INTERVALS) {
     const ms = INTERVAL_MS[interval];
-    const closed: Candle[] = history[interval].filter((c) => c.openTime + ms <= asOf);
-    out[interval] = closed.slice(-warmup[interval]);
+    const rows = history[interval];
+    // Candles are sorted by open time: the closed ones by `asOf` are a prefix.
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid]!.openTime + ms <= asOf) lo = mid + 1;
+      else hi = mid;
+    }
+    out[interval] = rows.slice(Math.max(0, lo - warmup[interval]), lo);
   }
   return out;
 }
 
-/** What a window gave: the model's answer, or why there is none (it could not be built, or was refused). */
-type WindowAnswer = RegimePrediction | Error;
-
 /**
- * Answers of official windows already computed, for a caller that predicts many instants of one
- * symbol from one fixed candle history (the backtest): in a walk-forward every earlier window the
- * decision layer reads for T is the newest window of an earlier instant, so without it each window
- * would be built and answered `decision.windows` times. Keyed by the as-of instant and the exact
- * candle slice the window is built from, so a hit is the same computation. Never shared between
- * symbols, models or candle sources; the predictor passes none.
+ * What the model reads as of `at` from a symbol's candles: the feature window of the features'
+ * warm-up slice closed by `at` (plus the live candles, in live mode) and the labeler's view. Throws
+ * FeatureError or LabelerViewError when the candles do not hold it.
  */
-export type WindowCache = Map<string, WindowAnswer>;
-
-/** One window of a request: answered already (from the cache), or to be answered. */
-interface WindowSlot {
-  key: string | undefined;
-  window?: FeatureWindow;
-  answer?: WindowAnswer;
+export function modelInputAt(
+  history: CandleSeries,
+  at: number,
+  params: LabelerParams,
+  options: { live?: PredictionInputs['live']; views?: ViewCache } = {},
+): ModelInput {
+  const window = featureWindow(historyAsOf(history, at), at, options.live ? { live: options.live } : {});
+  return { window, view: labelerViewAsOf(history['5m'], at, params, options.views) };
 }
 
-function sliceKey(asOf: number, slice: CandleSeries): string {
+/** Index of the candle opening at `openTime` in sorted candles, or -1. */
+function indexOfOpen(candles: readonly Candle[], openTime: number): number {
+  let lo = 0;
+  let hi = candles.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = candles[mid]!.openTime;
+    if (t === openTime) return mid;
+    if (t < openTime) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The key of an answer: its instant, the feature slice it is built from (first open time and count per
+ * interval), and whether the labeler view's span is complete in the history (its values are then
+ * fixed: a function of closed candles only).
+ */
+function answerKey(
+  asOf: number,
+  slice: CandleSeries,
+  history5m: readonly Candle[],
+  spanCandles: number,
+): string {
   let key = String(asOf);
   for (const interval of FEATURE_INTERVALS) {
     const rows = slice[interval];
     key += `|${rows[0]?.openTime ?? ''}+${rows.length}`;
   }
-  return key;
+  const close = barCloseAt(asOf);
+  const last = indexOfOpen(history5m, close - BASE_INTERVAL_MS);
+  const complete =
+    last >= spanCandles - 1 &&
+    history5m[last - spanCandles + 1]!.openTime === close - spanCandles * BASE_INTERVAL_MS;
+  return `${key}|view${complete ? '' : '-incomplete'}`;
+}
+
+/** One window of a request: answered already (from the cache), or to be answered. */
+interface WindowSlot {
+  key: string | undefined;
+  asOf: number;
+  input?: ModelInput;
+  answer?: WindowAnswer;
 }
 
 /**
  * The windows of one request, oldest first, the newest at T. T's window is built from the request's
  * own warm-up slice (plus its live candles); an earlier one that cannot be built (a gap, the start of
  * the data) drops it and everything older, so the decision reads the newest contiguous windows.
- * With a cache, a window without live candles is looked up first (a cached failure drops it and
- * everything older, as a failure does); T's own failure throws.
+ * With caches, an official window is looked up first (a cached failure drops it and everything
+ * older, as a failure does); T's own failure throws.
  */
 function requestWindows(
   model: RegimeModel,
   request: PredictionRequest,
-  cache?: { answers: WindowCache; pending: Map<string, WindowSlot> },
+  pending: Map<SymbolCaches, Map<string, WindowSlot>>,
 ): WindowSlot[] {
-  const { asOf, inputs } = request;
+  const { asOf, inputs, caches } = request;
+  const params = model.metadata.labeler.params;
+  const spanCandles = viewCandles(params);
   const instants = decisionInstants(model, asOf);
   const slot = (at: number, live: boolean): WindowSlot => {
     const slice = historyAsOf(inputs.history, at);
-    const key = cache && !live ? sliceKey(at, slice) : undefined;
+    const key = caches && !live ? answerKey(at, slice, inputs.history['5m'], spanCandles) : undefined;
+    const shared = caches ? pending.get(caches) : undefined;
     if (key !== undefined) {
-      const cached = cache!.answers.get(key);
-      if (cached instanceof Error) throw cached;
-      if (cached !== undefined) return { key, answer: cached };
+      const cached = caches!.answers.get(key);
+      if (cached?.answer instanceof Error) throw cached.answer;
+      if (cached !== undefined) return { key, asOf: at, answer: cached.answer };
       // Built for an earlier request of the same call: answered once, shared.
-      const pending = cache!.pending.get(key);
-      if (pending) return pending;
+      const built = shared?.get(key);
+      if (built) return built;
     }
     let built: WindowSlot;
     try {
-      built = { key, window: featureWindow(slice, at, live && inputs.live ? { live: inputs.live } : {}) };
+      const options = {
+        ...(live && inputs.live ? { live: inputs.live } : {}),
+        ...(caches ? { views: caches.views } : {}),
+      };
+      built = { key, asOf: at, input: modelInputAt(inputs.history, at, params, options) };
     } catch (error) {
-      if (key !== undefined) cache!.answers.set(key, error as Error);
+      if (key !== undefined) caches!.answers.set(key, { asOf: at, answer: error as Error });
       throw error;
     }
-    if (key !== undefined) cache!.pending.set(key, built);
+    if (key !== undefined) shared!.set(key, built);
     return built;
   };
   const newest = slot(asOf, inputs.live !== undefined);
@@ -139,36 +224,34 @@ function requestWindows(
 }
 
 /**
- * history → feature windows → model → decision layer, for many requests with one model call. The
- * only place that turns candles into a regime: the BullMQ worker, the console and the backtest all
- * call it, so a row in regime_predictions, a line on the console and a backtest position are the same
- * computation. A request whose window cannot be built (FeatureError) fails alone; the others still get
- * their prediction. `windowCache` (see WindowCache) only saves work: the outcomes are the same.
+ * history → feature windows and labeler views → model → decision layer, for many requests with one
+ * model call. The only place that turns candles into a regime: the BullMQ worker, the console and
+ * the backtest all call it, so a row in regime_predictions, a line on the console and a backtest
+ * position are the same computation. A request whose inputs cannot be built (FeatureError,
+ * LabelerViewError) fails alone; the others still get their prediction. The caches only save work:
+ * the outcomes are the same with or without them.
  */
 export async function predictRegimes(
   model: RegimeModel,
   requests: readonly PredictionRequest[],
-  options: { windowCache?: WindowCache } = {},
 ): Promise<PredictionOutcome[]> {
-  const cache = options.windowCache && {
-    answers: options.windowCache,
-    pending: new Map<string, WindowSlot>(),
-  };
+  const pending = new Map<SymbolCaches, Map<string, WindowSlot>>();
+  for (const r of requests) if (r.caches && !pending.has(r.caches)) pending.set(r.caches, new Map());
   const outcomes: PredictionOutcome[] = new Array(requests.length);
-  const windows: FeatureWindow[] = [];
-  const toAnswer: WindowSlot[] = [];
+  const inputs: ModelInput[] = [];
+  const toAnswer: { slot: WindowSlot; caches: SymbolCaches | undefined }[] = [];
   const queued = new Set<WindowSlot>();
   /** Per built request: its position and its windows, oldest first. */
   const built: { position: number; slots: WindowSlot[] }[] = [];
   for (let i = 0; i < requests.length; i++) {
     try {
-      const slots = requestWindows(model, requests[i]!, cache);
+      const slots = requestWindows(model, requests[i]!, pending);
       built.push({ position: i, slots });
       for (const s of slots) {
-        if (s.window && !queued.has(s)) {
+        if (s.input && !queued.has(s)) {
           queued.add(s);
-          windows.push(s.window);
-          toAnswer.push(s);
+          inputs.push(s.input);
+          toAnswer.push({ slot: s, caches: requests[i]!.caches });
         }
       }
     } catch (error) {
@@ -176,10 +259,10 @@ export async function predictRegimes(
     }
   }
   if (built.length === 0) return outcomes;
-  const answers = windows.length > 0 ? await answerAll(model, windows) : [];
-  toAnswer.forEach((s, k) => {
-    s.answer = answers[k]!;
-    if (s.key !== undefined) cache!.answers.set(s.key, s.answer);
+  const answers = inputs.length > 0 ? await answerAll(model, inputs) : [];
+  toAnswer.forEach(({ slot, caches }, k) => {
+    slot.answer = answers[k]!;
+    if (slot.key !== undefined) caches!.answers.set(slot.key, { asOf: slot.asOf, answer: slot.answer });
   });
   for (const { position, slots } of built) {
     const own = slots.map((s) => s.answer!);
@@ -197,20 +280,17 @@ export async function predictRegimes(
   return outcomes;
 }
 
-/** The model's answer per window, in one call; if it refuses the batch, window by window. */
-async function answerAll(
-  model: RegimeModel,
-  windows: readonly FeatureWindow[],
-): Promise<(RegimePrediction | Error)[]> {
+/** The model's answer per input, in one call; if it refuses the batch, input by input. */
+async function answerAll(model: RegimeModel, inputs: readonly ModelInput[]): Promise<WindowAnswer[]> {
   try {
-    return await model.predict(windows);
+    return await model.predict(inputs);
   } catch (error) {
-    // The model refuses a whole batch for one bad window (e.g. a non-finite feature): find it, keep the rest.
-    if (windows.length === 1) return [error as Error];
-    const out: (RegimePrediction | Error)[] = [];
-    for (const window of windows) {
+    // The model refuses a whole batch for one bad input (e.g. a non-finite feature): find it, keep the rest.
+    if (inputs.length === 1) return [error as Error];
+    const out: WindowAnswer[] = [];
+    for (const input of inputs) {
       try {
-        out.push((await model.predict([window]))[0]!);
+        out.push((await model.predict([input]))[0]!);
       } catch (single) {
         out.push(single as Error);
       }

@@ -5,6 +5,7 @@
  * regimes (the live scorer) starts fast and never touches a model artifact.
  */
 export * from './evidence.ts';
+export * from './forward-outcome.ts';
 export * from './label-report.ts';
 export * from './label-series.ts';
 export * from './params.ts';
@@ -13,3 +14,4 @@ export * from './regimes.ts';
 export * from './rules.ts';
 export * from './segmentation.ts';
 export * from './settled-label.ts';
+export * from './view.ts';

@@ -1,19 +1,31 @@
 /**
- * `npm run bench -w packages/model`: single-window and batch-of-256 inference through the shipped
- * model (RegimeModel.predict: scaling + tfjs), training throughput of the same network, and labeler 2
- * on four years of BTCUSDT and ETHUSDT from ../shared.
+ * `npm run bench -w packages/model`: single-input and batch-of-256 inference through the shipped
+ * model (RegimeModel.predict: scaling + tfjs), training throughput of the same network, labeler 2 on
+ * four years of BTCUSDT and ETHUSDT from ../shared, and the labeler view as of one instant, cold (17
+ * days of evidence) and warm (a cache advancing one bar, as the predictor does).
  * Targets: single < 5 ms and batch of 256 < 300 ms on the WASM backend; labelling < 30 s.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { FEATURE_NAMES, type FeatureWindow, WINDOW_STEPS } from '@regime/features';
-import { DEFAULT_LABELER_PARAMS, labelReport, SeriesLabeler } from '@regime/labeler';
+import {
+  BAR_MS,
+  DEFAULT_LABELER_PARAMS,
+  type LabelerView,
+  labelerViewAsOf,
+  labelReport,
+  SeriesLabeler,
+  VIEW_BAR_NAMES,
+  VIEW_BARS,
+  VIEW_SUMMARY_NAMES,
+  ViewCache,
+} from '@regime/labeler';
 import { machineLoad } from '@regime/service';
 import { CALENDAR_COUNT, calendarInputs } from '../src/calendar.ts';
 import { fileCandleSource } from '../src/candle-source.ts';
-import { defaultModelDir, loadRegimeModel } from '../src/model.ts';
-import { candleRange } from '../src/pipeline.ts';
+import { defaultModelDir, loadRegimeModel, type ModelInput } from '../src/model.ts';
+import { candleRange } from '../src/period-data.ts';
 import { seededRandom } from '../src/rng.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
 import { trainNetwork } from '../src/train.ts';
@@ -21,10 +33,23 @@ import { trainNetwork } from '../src/train.ts';
 const random = seededRandom(1);
 const featureCount = FEATURE_NAMES.length;
 
-function randomWindow(asOf: number): FeatureWindow {
-  const values = new Float64Array(WINDOW_STEPS * featureCount);
-  for (let i = 0; i < values.length; i++) values[i] = random() - 0.5;
-  return { asOf, steps: WINDOW_STEPS, featureNames: FEATURE_NAMES, values, stepEnds: [] };
+const noise = (length: number) => Float64Array.from({ length }, () => random() - 0.5);
+
+function randomInput(asOf: number): ModelInput {
+  const window: FeatureWindow = {
+    asOf,
+    steps: WINDOW_STEPS,
+    featureNames: FEATURE_NAMES,
+    values: noise(WINDOW_STEPS * featureCount),
+    stepEnds: [],
+  };
+  const view: LabelerView = {
+    asOf,
+    barClose: asOf,
+    summary: noise(VIEW_SUMMARY_NAMES.length),
+    bars: noise(VIEW_BARS * VIEW_BAR_NAMES.length),
+  };
+  return { window, view };
 }
 
 function median(values: number[]): number {
@@ -59,35 +84,38 @@ const model = await loadRegimeModel(dir);
 const network = model.metadata.network;
 /** As-of instants 15 minutes apart, so the calendar inputs vary across a batch as in production. */
 const asOf = (i: number) => Date.UTC(2025, 0, 1) + i * 900_000;
-const one = [randomWindow(asOf(0))];
-const batch = Array.from({ length: 256 }, (_, i) => randomWindow(asOf(i)));
+const one = [randomInput(asOf(0))];
+const batch = Array.from({ length: 256 }, (_, i) => randomInput(asOf(i)));
 const single = await timeMs(50, () => model.predict(one));
 const batched = await timeMs(10, () => model.predict(batch));
 model.dispose();
 
-// Training throughput of the shipped architecture on random windows (one epoch of 2048 samples).
+// Training throughput of the shipped architecture on random inputs (one epoch of 2048 samples).
 const n = 2048;
-const x = new Float32Array(n * WINDOW_STEPS * featureCount).map(() => random() - 0.5);
+const f32 = (length: number) => Float32Array.from(noise(length));
+const x = f32(n * WINDOW_STEPS * featureCount);
+const viewSummary = f32(n * VIEW_SUMMARY_NAMES.length);
+const viewBars = f32(n * VIEW_BARS * VIEW_BAR_NAMES.length);
 const y = Uint8Array.from({ length: n }, () => Math.floor(random() * 6));
 const calendar = calendarInputs(Array.from({ length: n }, (_, i) => asOf(i)));
-const trained = await trainNetwork(
-  { x, calendar, y, steps: WINDOW_STEPS, featureCount },
-  {
-    x: x.subarray(0, 256 * WINDOW_STEPS * featureCount),
-    calendar: calendar.subarray(0, 256 * CALENDAR_COUNT),
-    y: y.subarray(0, 256),
-    steps: WINDOW_STEPS,
-    featureCount,
-  },
-  {
-    network,
-    learningRate: 0.002,
-    batchSize: 64,
-    maxEpochs: 1,
-    patience: 1,
-    classWeights: [1, 1, 1, 1, 1, 1],
-  },
-);
+const first = (k: number) => ({
+  x: x.subarray(0, k * WINDOW_STEPS * featureCount),
+  calendar: calendar.subarray(0, k * CALENDAR_COUNT),
+  viewSummary: viewSummary.subarray(0, k * VIEW_SUMMARY_NAMES.length),
+  viewBars: viewBars.subarray(0, k * VIEW_BARS * VIEW_BAR_NAMES.length),
+  y: y.subarray(0, k),
+  steps: WINDOW_STEPS,
+  featureCount,
+});
+const trainingBatch = model.metadata.training.batchSize;
+const trained = await trainNetwork(first(n), first(256), {
+  network,
+  learningRate: 0.002,
+  batchSize: trainingBatch,
+  maxEpochs: 1,
+  patience: 1,
+  classWeights: [1, 1, 1, 1, 1, 1],
+});
 trained.model.dispose();
 
 /**
@@ -115,6 +143,31 @@ async function labelFourYears(): Promise<
 }
 const labelling = await labelFourYears();
 
+/**
+ * The labeler view of BTCUSDT as of one instant: cold (an empty cache: 17 days of bars' evidence) and
+ * warm (the cache advanced bar by bar, so each view computes one new bar, as in the predictor).
+ */
+async function viewTimes(): Promise<{ coldMs: number; warmMs: number } | undefined> {
+  if (!hasSharedKlines()) return undefined;
+  const source = fileCandleSource(sharedKlinesDir());
+  const start = Date.UTC(2025, 5, 1);
+  const history = await source.history('BTCUSDT', {
+    from: start - 20 * 86_400_000,
+    to: start + 3 * 86_400_000,
+  });
+  const candles = history['5m'];
+  const cold = await timeMs(5, async () => labelerViewAsOf(candles, start, DEFAULT_LABELER_PARAMS));
+  const cache = new ViewCache();
+  labelerViewAsOf(candles, start, DEFAULT_LABELER_PARAMS, cache);
+  let bar = 0;
+  const warm = await timeMs(200, async () => {
+    bar++;
+    labelerViewAsOf(candles, start + bar * BAR_MS, DEFAULT_LABELER_PARAMS, cache);
+  });
+  return { coldMs: cold.cpu, warmMs: warm.cpu };
+}
+const views = await viewTimes();
+
 console.log(`model bench (backend: ${backend}, model ${model.version}); ${machineLoad()}`);
 console.log(
   `  single-window inference   ${single.wall.toFixed(2)} ms wall (median), ${single.cpu.toFixed(2)} ms CPU  (target < 5 ms on wasm)`,
@@ -123,7 +176,12 @@ console.log(
   `  batch of 256 inference    ${batched.wall.toFixed(1)} ms wall (median), ${batched.cpu.toFixed(1)} ms CPU  (target < 300 ms on wasm)`,
 );
 console.log(
-  `  training throughput       ${trained.samplesPerSecond.toFixed(0)} samples/s  (LSTM ${network.units} + dense ${network.hidden}, batch 64)`,
+  `  training throughput       ${trained.samplesPerSecond.toFixed(0)} samples/s  (LSTM ${network.units} over the view bars + dense ${network.hidden}, batch ${trainingBatch})`,
+);
+console.log(
+  views
+    ? `  labeler view as of T      cold ${views.coldMs.toFixed(2)} ms CPU (17 days of evidence), warm ${(views.warmMs * 1000).toFixed(0)} µs CPU (one new bar)`
+    : `  labeler view as of T      skipped: no candle files at ${sharedKlinesDir()}`,
 );
 console.log(
   labelling

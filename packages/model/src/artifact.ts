@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
-import { LABELER_VERSION, REGIMES } from '@regime/labeler';
+import { LABELER_VERSION, REGIMES, VIEW_BAR_NAMES, VIEW_BARS, VIEW_SUMMARY_NAMES } from '@regime/labeler';
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
 import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
@@ -9,12 +9,15 @@ import {
   ARTIFACT_FORMAT,
   type BaselinesState,
   baselinesSchema,
+  FORMAT_INPUTS,
   type ModelMetadata,
   metadataSchema,
   scalerSchema,
 } from './metadata.ts';
-import type { ScalerState } from './scaler.ts';
+import { NETWORK_INPUTS } from './network.ts';
+import type { ModelScalers, ScalerState } from './scaler.ts';
 import { tf } from './tensorflow.ts';
+import { VIEW_BAR_WIDTH, VIEW_SUMMARY_WIDTH } from './view-inputs.ts';
 
 /**
  * The artifact folder: model.json + weights.bin (tfjs layers format), scaler.json, metadata.json,
@@ -65,7 +68,7 @@ function firstDifference(found: readonly string[], expected: readonly string[]):
  */
 export function artifactProblems(
   metadata: ModelMetadata,
-  scaler: ScalerState,
+  scalers: ModelScalers,
   inputShapes: readonly (readonly (number | null)[])[],
   outputUnits: number,
 ): string[] {
@@ -102,27 +105,44 @@ export function artifactProblems(
       `decision layer reads windows ${decisionSpanMinutes(metadata.decision)} min back; this build loads ${MAX_DECISION_SPAN_MINUTES} min of extra history`,
     );
   }
-  if (!sameList(scaler.featureNames, metadata.featureNames))
-    problems.push('scaler.json feature names differ from metadata');
-  if (
-    scaler.mean.length !== metadata.featureNames.length ||
-    scaler.std.length !== metadata.featureNames.length
-  ) {
-    problems.push('scaler.json mean/std length differs from the feature count');
+  if (!sameList(metadata.view.summaryNames, VIEW_SUMMARY_NAMES)) {
+    problems.push(
+      `labeler view summary differs from @regime/labeler (${firstDifference(metadata.view.summaryNames, VIEW_SUMMARY_NAMES)})`,
+    );
   }
+  if (!sameList(metadata.view.barNames, VIEW_BAR_NAMES)) {
+    problems.push(
+      `labeler view bar columns differ from @regime/labeler (${firstDifference(metadata.view.barNames, VIEW_BAR_NAMES)})`,
+    );
+  }
+  if (metadata.view.bars !== VIEW_BARS)
+    problems.push(`labeler view of ${metadata.view.bars} bars, this build computes ${VIEW_BARS}`);
+  const scalerProblem = (name: string, scaler: ScalerState, names: readonly string[]) => {
+    if (!sameList(scaler.featureNames, names))
+      problems.push(`scaler.json ${name} names differ from metadata`);
+    if (scaler.mean.length !== names.length || scaler.std.length !== names.length)
+      problems.push(`scaler.json ${name} mean/std length differs from its ${names.length} names`);
+  };
+  scalerProblem('features', scalers.features, metadata.featureNames);
+  scalerProblem('viewSummary', scalers.viewSummary, metadata.view.summaryNames);
+  scalerProblem('viewBars', scalers.viewBars, metadata.view.barNames);
   if (!sameList(metadata.calendarNames, CALENDAR_NAMES)) {
     problems.push(`calendar inputs [${metadata.calendarNames}] differ from this build's [${CALENDAR_NAMES}]`);
   }
   const expectedShapes = [
     [null, metadata.steps, metadata.featureNames.length],
     [null, metadata.calendarNames.length],
+    [null, VIEW_SUMMARY_WIDTH],
+    [null, VIEW_BARS, VIEW_BAR_WIDTH],
   ];
   const shapes = (list: readonly (readonly (number | null)[])[]) => list.map((s) => `[${s}]`).join(', ');
   if (
     inputShapes.length !== expectedShapes.length ||
     !inputShapes.every((shape, i) => sameList(shape, expectedShapes[i]!))
   ) {
-    problems.push(`model inputs ${shapes(inputShapes)} are not ${shapes(expectedShapes)} (window, calendar)`);
+    problems.push(
+      `model inputs ${shapes(inputShapes)} are not ${shapes(expectedShapes)} (${NETWORK_INPUTS.join(', ')})`,
+    );
   }
   if (outputUnits !== REGIMES.length)
     problems.push(`model has ${outputUnits} outputs, not ${REGIMES.length}`);
@@ -155,7 +175,7 @@ async function readJson<S extends z.ZodType>(dir: string, file: string, schema: 
 export interface LoadedArtifact {
   model: tf.LayersModel;
   metadata: ModelMetadata;
-  scaler: ScalerState;
+  scalers: ModelScalers;
   baselines: BaselinesState;
 }
 
@@ -174,12 +194,14 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
     ]);
   }
   if (raw.format !== ARTIFACT_FORMAT) {
+    const layout = (format: unknown) =>
+      typeof format === 'number' && FORMAT_INPUTS[format] ? ` (inputs: ${FORMAT_INPUTS[format]})` : '';
     throw new ModelArtifactError(dir, [
-      `artifact format ${String(raw.format)}, this build reads ${ARTIFACT_FORMAT}`,
+      `artifact format ${String(raw.format)}${layout(raw.format)}; this build reads format ${ARTIFACT_FORMAT}${layout(ARTIFACT_FORMAT)}: retrain it (regime-model train)`,
     ]);
   }
   const metadata = await readJson(dir, ARTIFACT_FILES.metadata, metadataSchema);
-  const scaler = await readJson(dir, ARTIFACT_FILES.scaler, scalerSchema);
+  const scalers = await readJson(dir, ARTIFACT_FILES.scaler, scalerSchema);
   const baselines = await readJson(dir, ARTIFACT_FILES.baselines, baselinesSchema);
   let topology: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
   let weightData: Buffer;
@@ -203,7 +225,7 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
   const output = model.outputs[0]!.shape;
   const problems = artifactProblems(
     metadata,
-    scaler,
+    scalers,
     model.inputs.map((input) => input.shape),
     output[output.length - 1] ?? 0,
   );
@@ -211,19 +233,11 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
     model.dispose();
     throw new ModelArtifactError(dir, problems);
   }
-  return { model, metadata, scaler, baselines };
+  return { model, metadata, scalers, baselines };
 }
 
 /** Writes the artifact folder (created if needed). */
-export async function writeArtifact(
-  dir: string,
-  artifact: {
-    model: tf.LayersModel;
-    metadata: ModelMetadata;
-    scaler: ScalerState;
-    baselines: BaselinesState;
-  },
-): Promise<void> {
+export async function writeArtifact(dir: string, artifact: LoadedArtifact): Promise<void> {
   await mkdir(dir, { recursive: true });
   await artifact.model.save(
     tf.io.withSaveHandler(async (saved) => {
@@ -242,7 +256,7 @@ export async function writeArtifact(
     }),
   );
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  await writeFile(join(dir, ARTIFACT_FILES.scaler), json(artifact.scaler));
+  await writeFile(join(dir, ARTIFACT_FILES.scaler), json(artifact.scalers));
   await writeFile(join(dir, ARTIFACT_FILES.baselines), json(artifact.baselines));
   await writeFile(join(dir, ARTIFACT_FILES.metadata), json(artifact.metadata));
 }

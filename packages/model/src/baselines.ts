@@ -1,13 +1,18 @@
 import { REGIME_COUNT } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
-import type { NetworkInputs } from './train.ts';
+import { WIDE_WIDTH } from './network.ts';
+import { inputCount, type NetworkInputs } from './train.ts';
+import { VIEW_BAR_WIDTH, VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, WIDE_VIEW_BARS } from './view-inputs.ts';
 
 /**
- * The baselines the LSTM must beat, on the same samples:
+ * The baselines the network must beat, on the same samples:
  * - majority: always the most frequent training class;
  * - rules: today's trailing-window rules on the 4 h ending at T (computed by the dataset builder);
- * - causal: labeler 2's segmentation of the data up to T only, its last state (the dataset builder);
- * - logistic: multinomial logistic regression on the newest feature row and the calendar of T (no sequence).
+ * - causal: labeler 2's segmentation of the data up to T only, its last state (the dataset builder),
+ *   at the labeler's switching cost and at the one best on validation (causal.ts);
+ * - logistic: multinomial logistic regression on the newest feature row and the calendar of T (no sequence);
+ * - logisticView: the same on the labeler's view: its summary, the newest 4 hours of bar rows and the
+ *   calendar (the network's wide part starts as this fit).
  */
 
 export function majorityClass(labels: ArrayLike<number>): number {
@@ -24,13 +29,36 @@ export function majorityClass(labels: ArrayLike<number>): number {
 export function logisticInputs(data: NetworkInputs): Float32Array {
   const { steps, featureCount } = data;
   const rowSize = steps * featureCount;
-  const n = data.calendar.length / CALENDAR_COUNT;
+  const n = inputCount(data);
   const width = featureCount + CALENDAR_COUNT;
   const out = new Float32Array(n * width);
   for (let i = 0; i < n; i++) {
     const from = i * rowSize + (steps - 1) * featureCount;
     out.set(data.x.subarray(from, from + featureCount), i * width);
     out.set(data.calendar.subarray(i * CALENDAR_COUNT, (i + 1) * CALENDAR_COUNT), i * width + featureCount);
+  }
+  return out;
+}
+
+/**
+ * The logistic baseline on the view (the wide part's input): the view summary, the newest
+ * WIDE_VIEW_BARS bar rows and the calendar, n × WIDE_WIDTH.
+ */
+export function viewLogisticInputs(data: NetworkInputs): Float32Array {
+  const n = inputCount(data);
+  const out = new Float32Array(n * WIDE_WIDTH);
+  const newest = WIDE_VIEW_BARS * VIEW_BAR_WIDTH;
+  for (let i = 0; i < n; i++) {
+    const o = i * WIDE_WIDTH;
+    out.set(data.viewSummary.subarray(i * VIEW_SUMMARY_WIDTH, (i + 1) * VIEW_SUMMARY_WIDTH), o);
+    out.set(
+      data.viewBars.subarray((i + 1) * VIEW_BARS_SIZE - newest, (i + 1) * VIEW_BARS_SIZE),
+      o + VIEW_SUMMARY_WIDTH,
+    );
+    out.set(
+      data.calendar.subarray(i * CALENDAR_COUNT, (i + 1) * CALENDAR_COUNT),
+      o + VIEW_SUMMARY_WIDTH + newest,
+    );
   }
   return out;
 }

@@ -62,7 +62,8 @@ export const trainConfigSchema = z.object({
   model: z
     .object({
       units: z.number().int().positive().default(DEFAULT_NETWORK.units),
-      groupSteps: z.number().int().positive().default(DEFAULT_NETWORK.groupSteps),
+      groupBars: z.number().int().positive().default(DEFAULT_NETWORK.groupBars),
+      windowUnits: z.number().int().positive().default(DEFAULT_NETWORK.windowUnits),
       hidden: z.number().int().positive().default(DEFAULT_NETWORK.hidden),
       dropout: z.number().min(0).lt(1).default(DEFAULT_NETWORK.dropout),
       seed: z.number().int().default(DEFAULT_NETWORK.seed),

@@ -11,11 +11,17 @@ import {
 } from '@regime/features';
 import {
   BASE_INTERVAL_MS,
+  closeLookup,
+  forwardOutcome,
   type InstantLabels,
   type LabelerParams,
+  labelerViewAsOf,
   regimeIndex,
   SeriesLabeler,
+  ViewCache,
+  viewCandles,
 } from '@regime/labeler';
+import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from './view-inputs.ts';
 
 /** One symbol's candles for dataset assembly. */
 export interface SymbolHistory {
@@ -29,6 +35,10 @@ export interface Dataset {
   steps: number;
   featureCount: number;
   windows: Float32Array;
+  /** The labeler's causal view as of T (view-inputs.ts), unscaled: size × VIEW_SUMMARY_WIDTH. */
+  viewSummary: Float32Array;
+  /** size × VIEW_BARS × VIEW_BAR_WIDTH, unscaled. */
+  viewBars: Float32Array;
   /** Labeler 2's regime index at T (the target). */
   labels: Uint8Array;
   /** The causal segmentation's regime at T (a baseline: the labeler on the data up to T only). */
@@ -39,6 +49,17 @@ export interface Dataset {
   /** Index into `symbols` per sample. */
   symbolIndex: Uint8Array;
   symbols: string[];
+  /** What the next 4 hours did (@regime/labeler forwardOutcome): the yardstick of the regime profile. */
+  outcome: SampleOutcomes;
+}
+
+/** Per-sample forward outcomes; NaN (and `continues` −1) where a close it needs is missing. */
+export interface SampleOutcomes {
+  volRatio: Float32Array;
+  netSigma: Float32Array;
+  efficiency: Float32Array;
+  /** 1: the next 4 h continue the last 4 h's direction, 0: they do not, −1: no direction or unknown. */
+  continues: Int8Array;
 }
 
 /** Why candidate instants were dropped: nothing is bridged, every drop is counted. */
@@ -60,18 +81,36 @@ export interface DatasetProgress {
   total: number;
 }
 
-const labelers = new WeakMap<readonly Candle[], { params: LabelerParams; labeler: SeriesLabeler }>();
+interface SeriesState {
+  params: LabelerParams;
+  labeler: SeriesLabeler;
+  views: ViewCache;
+  closeAt: (closeTime: number) => number | undefined;
+}
+
+const seriesStates = new WeakMap<readonly Candle[], SeriesState>();
 
 /**
- * The labeler of a base series, built once per series and parameters: the segmentation covers the
- * whole series, and a dataset is built in many chunks of instants from the same history.
+ * What a dataset builds once per base series and parameters: the labeler (the segmentation covers the
+ * whole series), the view cache and a close lookup. A dataset is built in many chunks of instants from
+ * the same history.
  */
+function seriesState(candles: readonly Candle[], params: LabelerParams): SeriesState {
+  const cached = seriesStates.get(candles);
+  if (cached && cached.params === params) return cached;
+  const state = {
+    params,
+    labeler: new SeriesLabeler(candles, params),
+    views: new ViewCache(),
+    closeAt: closeLookup(candles),
+  };
+  seriesStates.set(candles, state);
+  return state;
+}
+
+/** The labeler of a base series, built once per series and parameters. */
 export function labelerFor(candles: readonly Candle[], params: LabelerParams): SeriesLabeler {
-  const cached = labelers.get(candles);
-  if (cached && cached.params === params) return cached.labeler;
-  const labeler = new SeriesLabeler(candles, params);
-  labelers.set(candles, { params, labeler });
-  return labeler;
+  return seriesState(candles, params).labeler;
 }
 
 /** As-of instants in [from, to) every `strideMs` (a multiple of 5 minutes), aligned to the stride. */
@@ -140,7 +179,9 @@ function windowsOrSkip(
 
 /**
  * Assembles labelled samples: for each symbol and each candidate as-of instant, the 64 × 36 window
- * from packages/features, labeler 2's regime at T and the two labeler baselines (causal, rules). Pure: candles in, arrays out.
+ * from packages/features, the labeler's causal view as of T (@regime/labeler, the same function the
+ * predictor calls), labeler 2's regime at T, the two labeler baselines (causal, rules) and what the
+ * next 4 hours did. Pure: candles in, arrays out.
  */
 export function buildDataset(
   inputs: readonly SymbolHistory[],
@@ -149,19 +190,12 @@ export function buildDataset(
   onProgress?: (p: DatasetProgress) => void,
 ): { dataset: Dataset; skipped: SkipCounts } {
   const skipped: SkipCounts = { labelGap: 0, labelUnsettled: 0, featureGap: 0, featureWarmup: 0 };
-  const featureCount = FEATURE_NAMES.length;
-  const stride = WINDOW_STEPS * featureCount;
-  const windows: Float32Array[] = [];
-  const labels: number[] = [];
-  const causal: number[] = [];
-  const rules: number[] = [];
-  const sampleAsOf: number[] = [];
-  const symbolIndex: number[] = [];
-  inputs.forEach((input, s) => {
-    const labeler = labelerFor(input.history['5m'], params);
+  const parts: Dataset[] = [];
+  for (const input of inputs) {
+    const state = seriesState(input.history['5m'], params);
     const labelled: { asOf: number; labels: InstantLabels }[] = [];
     for (const asOf of asOfs) {
-      const l = labeler.labelsAt(asOf);
+      const l = state.labeler.labelsAt(asOf);
       if (l === 'gap') skipped.labelGap++;
       else if (l === 'unsettled') skipped.labelUnsettled++;
       else labelled.push({ asOf, labels: l });
@@ -174,65 +208,77 @@ export function buildDataset(
         times,
         skipped,
       );
-      chunk.forEach((x, k) => {
-        const w = found[k];
-        if (!w) return;
-        windows.push(Float32Array.from(w.values));
-        labels.push(regimeIndex(x.labels.label));
-        causal.push(regimeIndex(x.labels.causal));
-        rules.push(regimeIndex(x.labels.rules));
-        sampleAsOf.push(x.asOf);
-        symbolIndex.push(s);
+      const kept = chunk.flatMap((x, k) => (found[k] ? [{ ...x, window: found[k]! }] : []));
+      const part = emptyDataset(kept.length, [input.symbol]);
+      kept.forEach((x, i) => {
+        part.windows.set(x.window.values, i * WINDOW_STEPS * FEATURE_NAMES.length);
+        // Every labelled instant has its view: its label needs warmupBars contiguous bars of evidence
+        // before it, which is the view's span. A failure here is a bug, not a data problem.
+        const view = labelerViewAsOf(input.history['5m'], x.asOf, params, state.views);
+        writeViewInputs(view, part.viewSummary, i * VIEW_SUMMARY_WIDTH, part.viewBars, i * VIEW_BARS_SIZE);
+        part.labels[i] = regimeIndex(x.labels.label);
+        part.causal[i] = regimeIndex(x.labels.causal);
+        part.rules[i] = regimeIndex(x.labels.rules);
+        part.asOf[i] = x.asOf;
+        const o = forwardOutcome(x.asOf, state.closeAt);
+        part.outcome.volRatio[i] = o?.volRatio ?? Number.NaN;
+        part.outcome.netSigma[i] = o?.netSigma ?? Number.NaN;
+        part.outcome.efficiency[i] = o?.efficiency ?? Number.NaN;
+        part.outcome.continues[i] = o?.continues == null ? -1 : o.continues ? 1 : 0;
       });
+      parts.push(part);
       onProgress?.({
         symbol: input.symbol,
         done: Math.min(c + CHUNK, labelled.length),
         total: labelled.length,
       });
     }
-  });
-  const all = new Float32Array(windows.length * stride);
-  windows.forEach((w, i) => {
-    all.set(w, i * stride);
-  });
+    // Later calls ask for later instants: bars older than the newest view's span are not read again.
+    const newest = labelled[labelled.length - 1]?.asOf;
+    if (newest !== undefined) state.views.forgetBefore(newest - viewCandles(params) * BASE_INTERVAL_MS);
+  }
   return {
-    dataset: {
-      size: windows.length,
-      steps: WINDOW_STEPS,
-      featureCount,
-      windows: all,
-      labels: Uint8Array.from(labels),
-      causal: Uint8Array.from(causal),
-      rules: Uint8Array.from(rules),
-      asOf: Float64Array.from(sampleAsOf),
-      symbolIndex: Uint8Array.from(symbolIndex),
-      symbols: inputs.map((i) => i.symbol),
-    },
+    dataset: concatDatasets(
+      parts,
+      inputs.map((i) => i.symbol),
+    ),
     skipped,
   };
 }
 
-/** Concatenates datasets built with the same symbol list (e.g. chunk by chunk). */
-export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Dataset {
-  const first = parts[0];
-  const steps = first?.steps ?? WINDOW_STEPS;
-  const featureCount = first?.featureCount ?? FEATURE_NAMES.length;
-  const size = parts.reduce((n, p) => n + p.size, 0);
-  const out: Dataset = {
+/** A dataset of `size` zeroed samples of one symbol list (filled by the caller). */
+function emptyDataset(size: number, symbols: string[]): Dataset {
+  return {
     size,
-    steps,
-    featureCount,
-    windows: new Float32Array(size * steps * featureCount),
+    steps: WINDOW_STEPS,
+    featureCount: FEATURE_NAMES.length,
+    windows: new Float32Array(size * WINDOW_STEPS * FEATURE_NAMES.length),
+    viewSummary: new Float32Array(size * VIEW_SUMMARY_WIDTH),
+    viewBars: new Float32Array(size * VIEW_BARS_SIZE),
     labels: new Uint8Array(size),
     causal: new Uint8Array(size),
     rules: new Uint8Array(size),
     asOf: new Float64Array(size),
     symbolIndex: new Uint8Array(size),
     symbols,
+    outcome: {
+      volRatio: new Float32Array(size),
+      netSigma: new Float32Array(size),
+      efficiency: new Float32Array(size),
+      continues: new Int8Array(size),
+    },
   };
+}
+
+/** Concatenates datasets built with the same symbol list (e.g. chunk by chunk). */
+export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Dataset {
+  const size = parts.reduce((n, p) => n + p.size, 0);
+  const out = emptyDataset(size, symbols);
   let at = 0;
   for (const p of parts) {
-    out.windows.set(p.windows, at * steps * featureCount);
+    out.windows.set(p.windows, at * out.steps * out.featureCount);
+    out.viewSummary.set(p.viewSummary, at * VIEW_SUMMARY_WIDTH);
+    out.viewBars.set(p.viewBars, at * VIEW_BARS_SIZE);
     out.labels.set(p.labels, at);
     out.causal.set(p.causal, at);
     out.rules.set(p.rules, at);
@@ -241,6 +287,8 @@ export function concatDatasets(parts: readonly Dataset[], symbols: string[]): Da
       p.symbolIndex.map((i) => symbols.indexOf(p.symbols[i]!)),
       at,
     );
+    for (const key of ['volRatio', 'netSigma', 'efficiency', 'continues'] as const)
+      out.outcome[key].set(p.outcome[key], at);
     at += p.size;
   }
   return out;

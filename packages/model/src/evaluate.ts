@@ -1,10 +1,20 @@
 import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from '@regime/labeler';
-import { logisticInputs, predictLogistic } from './baselines.ts';
+import { logisticInputs, predictLogistic, viewLogisticInputs } from './baselines.ts';
+import { lateFusion } from './causal.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';
-import { type DecisionRule, decideSamples } from './decision.ts';
+import {
+  DECISION_GRID,
+  type DecisionRule,
+  type DecisionScore,
+  decideSamples,
+  scoreDecisionGrid,
+  scoredSubset,
+} from './decision.ts';
 import type { BaselinesState } from './metadata.ts';
-import { argmaxRows, type ClassificationMetrics, classificationMetrics } from './metrics.ts';
-import { applyScaler, type ScalerState } from './scaler.ts';
+import { argmaxRows, type ClassificationMetrics, classificationMetrics, macroF1 } from './metrics.ts';
+import { selectRows, selectSamples } from './period-data.ts';
+import { type RegimeProfile, regimeProfile } from './profile.ts';
+import type { ModelScalers } from './scaler.ts';
 import {
   type DetectionDelay,
   detectionDelay,
@@ -15,18 +25,34 @@ import {
 import type { tf } from './tensorflow.ts';
 import { networkInputs, predictProbabilities } from './train.ts';
 
-export const CLASSIFIERS = ['lstm', 'lstmArgmax', 'majority', 'logistic', 'rules', 'causal'] as const;
+export const CLASSIFIERS = [
+  'model',
+  'modelArgmax',
+  'majority',
+  'logistic',
+  'logisticView',
+  'rules',
+  'causal',
+  'causalBest',
+  'hybrid',
+] as const;
 export type Classifier = (typeof CLASSIFIERS)[number];
-export const BASELINES = ['majority', 'logistic', 'rules', 'causal'] as const;
+/** What the model must beat. The hybrid is a reference (it contains the model), not a baseline. */
+export const BASELINES = ['majority', 'logistic', 'logisticView', 'rules', 'causal', 'causalBest'] as const;
 
-export const CLASSIFIER_NAMES: Record<Classifier, string> = {
-  lstm: 'LSTM (this model, with its decision layer)',
-  lstmArgmax: "LSTM's argmax (without the decision layer)",
-  majority: 'Majority class',
-  logistic: 'Logistic regression on the newest feature row and the calendar',
-  rules: "Today's trailing-window rules (labeler 1 on the 4 h ending at T)",
-  causal: 'Causal segmentation (labeler 2 on the data up to T, last state)',
-};
+export function classifierNames(baselines: BaselinesState): Record<Classifier, string> {
+  return {
+    model: 'the model, written regime (with its decision layer)',
+    modelArgmax: "the model's argmax (without the decision layer)",
+    majority: 'majority class',
+    logistic: 'logistic regression on the newest feature row and the calendar',
+    logisticView: "logistic regression on the labeler's view (summary, newest 4 h of bars, calendar)",
+    rules: "today's trailing-window rules (labeler 1 on the 4 h ending at T)",
+    causal: 'causal segmentation at the labeler’s λ (labeler 2 on the data up to T, last state)',
+    causalBest: `causal segmentation at λ ${baselines.causalLambda} (best on validation)`,
+    hybrid: `reference: causal filter + model, late fusion (λ ${baselines.fusion.lambda}, w ${baselines.fusion.weight}, chosen on validation)`,
+  };
+}
 
 /** Accuracy and calibration, plus how persistent and how timely the written regime is. */
 export interface ClassifierResult extends ClassificationMetrics {
@@ -34,6 +60,8 @@ export interface ClassifierResult extends ClassificationMetrics {
   medianDetectionDelayMinutes: number | null;
   /** Share of label switches the classifier caught before the new segment ended. */
   detectedShare: number;
+  /** Macro-F1 and samples per symbol. */
+  perSymbol: Record<string, { samples: number; macroF1: number }>;
 }
 
 export interface EvaluationReport {
@@ -52,36 +80,86 @@ export interface EvaluationReport {
   classShare: Record<Regime, number>;
   /** How persistent the target itself is on these samples. */
   labels: { switchesPerDay: number; meanRunMinutes: number; switches: number };
+  /** What each classifier is, with the settings the artifact chose for it. */
+  classifierNames: Record<Classifier, string>;
   results: Record<Classifier, ClassifierResult>;
+  /** The model's decision rule, and every setting of the tuning grid scored on these samples. */
+  decision: { rule: DecisionRule; grid: DecisionScore[] };
+  /** What each regime meant for the next 4 hours, per classifier (profile.ts). */
+  profile: Record<'written' | 'labels' | 'causal', RegimeProfile>;
   seconds: number;
 }
 
-/** Runs the LSTM and the four baselines on the same samples. */
+export interface Evaluation {
+  results: Record<Classifier, ClassifierResult>;
+  decisionGrid: DecisionScore[];
+  profile: EvaluationReport['profile'];
+}
+
+/**
+ * Runs the model, its baselines and the hybrid reference on the same samples: the `scored` samples of
+ * `withLeadIn` (default: all). The samples before them are the decision layer's lead-in: their
+ * answers are the earlier windows the written regime of the first scored instants reads, as the
+ * predictor reads them.
+ */
 export function evaluateClassifiers(
   model: tf.LayersModel,
-  scaler: ScalerState,
+  scalers: ModelScalers,
   baselines: BaselinesState,
-  dataset: Dataset,
+  withLeadIn: Dataset,
   strideMinutes: number,
   decision: DecisionRule,
-): Record<Classifier, ClassifierResult> {
-  const inputs = networkInputs(applyScaler(scaler, dataset.windows), dataset);
-  const lstmProbabilities = predictProbabilities(model, inputs);
-  const logisticProbabilities = predictLogistic(baselines.logistic, logisticInputs(inputs));
+  scored: ArrayLike<number> = Uint32Array.from({ length: withLeadIn.size }, (_, i) => i),
+): Evaluation {
+  const allProbabilities = predictProbabilities(model, networkInputs(scalers, withLeadIn));
+  const allClock = sampleClock(withLeadIn, strideMinutes);
+  const dataset = selectSamples(withLeadIn, scored);
+  const probabilities = selectRows(allProbabilities, scored, REGIME_COUNT);
+  const written = Uint8Array.from(scoredSubset(decideSamples(allProbabilities, allClock, decision), scored));
+  const inputs = networkInputs(scalers, dataset);
+  const logistic = predictLogistic(baselines.logistic, logisticInputs(inputs));
+  const logisticView = predictLogistic(baselines.logisticView, viewLogisticInputs(inputs));
   const clock = sampleClock(dataset, strideMinutes);
-  const result = (predicted: Uint8Array, probabilities?: Float32Array | Float64Array): ClassifierResult => ({
-    ...classificationMetrics(dataset.labels, predicted, probabilities),
+  const result = (predicted: Uint8Array, p?: Float32Array | Float64Array): ClassifierResult => ({
+    ...classificationMetrics(dataset.labels, predicted, p),
     switchesPerDay: switchesPerDay(clock, predicted),
     ...delayFields(detectionDelay(clock, dataset.labels, predicted)),
+    perSymbol: perSymbol(dataset, predicted),
   });
   return {
-    lstm: result(decideSamples(lstmProbabilities, clock, decision), lstmProbabilities),
-    lstmArgmax: result(argmaxRows(lstmProbabilities), lstmProbabilities),
-    majority: result(new Uint8Array(dataset.size).fill(baselines.majorityClass)),
-    logistic: result(argmaxRows(logisticProbabilities), logisticProbabilities),
-    rules: result(dataset.rules),
-    causal: result(dataset.causal),
+    results: {
+      model: result(written, probabilities),
+      modelArgmax: result(argmaxRows(probabilities), probabilities),
+      majority: result(new Uint8Array(dataset.size).fill(baselines.majorityClass)),
+      logistic: result(argmaxRows(logistic), logistic),
+      logisticView: result(argmaxRows(logisticView), logisticView),
+      rules: result(dataset.rules),
+      causal: result(dataset.causal),
+      causalBest: result(lateFusion(dataset, undefined, baselines.causalLambda, 0)),
+      hybrid: result(lateFusion(dataset, probabilities, baselines.fusion.lambda, baselines.fusion.weight)),
+    },
+    decisionGrid: scoreDecisionGrid(allProbabilities, withLeadIn.labels, allClock, DECISION_GRID, scored),
+    profile: {
+      written: regimeProfile(dataset, written),
+      labels: regimeProfile(dataset, dataset.labels),
+      causal: regimeProfile(dataset, dataset.causal),
+    },
   };
+}
+
+function perSymbol(dataset: Dataset, predicted: Uint8Array): ClassifierResult['perSymbol'] {
+  const out: ClassifierResult['perSymbol'] = {};
+  dataset.symbols.forEach((symbol, s) => {
+    const truth: number[] = [];
+    const guess: number[] = [];
+    for (let i = 0; i < dataset.size; i++) {
+      if (dataset.symbolIndex[i] !== s) continue;
+      truth.push(dataset.labels[i]!);
+      guess.push(predicted[i]!);
+    }
+    if (truth.length > 0) out[symbol] = { samples: truth.length, macroF1: macroF1(truth, guess) };
+  });
+  return out;
 }
 
 function delayFields(
@@ -112,77 +190,10 @@ export function classShare(labels: Uint8Array): Record<Regime, number> {
   ) as Record<Regime, number>;
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const num = (v: number) => v.toFixed(3);
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
-
 /** The strongest baseline by macro-F1. */
 export function bestBaseline(results: Record<Classifier, ClassificationMetrics>): Classifier {
   return BASELINES.reduce<Classifier>(
     (a, b) => (results[b].macroF1 > results[a].macroF1 ? b : a),
     BASELINES[0],
   );
-}
-
-/** The report as markdown: headline table, per-class comparison, confusion matrix, data. */
-export function renderReportMarkdown(report: EvaluationReport): string {
-  const r = report.results;
-  const best = bestBaseline(r);
-  const lines: string[] = [];
-  lines.push(`## Test evaluation of ${report.model.version}`, '');
-  lines.push(
-    `${report.data.samples} samples: ${report.data.symbols.join(', ')}, as-of instants every ${report.data.strideMinutes} min from ${report.data.from} to ${report.data.to} (${report.data.source}).`,
-    '',
-  );
-  lines.push(
-    '| classifier | macro-F1 | accuracy | ECE | switches / day | median detection delay | switches detected |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  );
-  for (const c of CLASSIFIERS) {
-    const delay = r[c].medianDetectionDelayMinutes;
-    lines.push(
-      `| ${CLASSIFIER_NAMES[c]} | ${num(r[c].macroF1)} | ${pct(r[c].accuracy)} | ${r[c].ece === null ? 'n/a' : num(r[c].ece)} | ${r[c].switchesPerDay.toFixed(2)} | ${delay === null ? 'n/a (most missed)' : `${delay.toFixed(0)} min`} | ${pct(r[c].detectedShare)} |`,
-    );
-  }
-  const l = report.labels;
-  lines.push(
-    '',
-    `The labels themselves (labeler 2's regime at T) switch ${l.switchesPerDay.toFixed(2)} times a day on these samples (${l.switches} switches); their mean run is ${(l.meanRunMinutes / 60).toFixed(1)} h.`,
-  );
-  const margin = r.lstm.macroF1 - r[best].macroF1;
-  lines.push(
-    '',
-    `LSTM macro-F1 minus the best baseline (${CLASSIFIER_NAMES[best]}): **${signed(margin)}**${margin > 0 ? '' : ' — the LSTM does NOT beat this baseline'}.`,
-    '',
-  );
-  lines.push(
-    '### Per class (F1; precision / recall)',
-    '',
-    `| regime | share | ${CLASSIFIERS.join(' | ')} | LSTM − best baseline F1 |`,
-    `| --- | ---: | ${CLASSIFIERS.map(() => '---:').join(' | ')} | ---: |`,
-  );
-  for (const regime of REGIMES) {
-    const cell = (c: Classifier) => {
-      const m = r[c].perClass[regime];
-      return `${num(m.f1)} (${num(m.precision)} / ${num(m.recall)})`;
-    };
-    const bestF1 = Math.max(...BASELINES.map((c) => r[c].perClass[regime].f1));
-    const diff = r.lstm.perClass[regime].f1 - bestF1;
-    lines.push(
-      `| ${REGIME_LABELS[regime]} | ${pct(report.classShare[regime])} | ${CLASSIFIERS.map(cell).join(' | ')} | ${signed(diff)}${diff > 0 ? '' : ' ✗'} |`,
-    );
-  }
-  lines.push('', '### LSTM confusion matrix (rows: true, columns: predicted)', '');
-  lines.push(`| true \\ predicted | ${REGIMES.map((x) => REGIME_LABELS[x]).join(' | ')} |`);
-  lines.push(`| --- | ${REGIMES.map(() => '---:').join(' | ')} |`);
-  REGIMES.forEach((regime, k) => {
-    lines.push(`| ${REGIME_LABELS[regime]} | ${r.lstm.confusion[k]!.join(' | ')} |`);
-  });
-  const s = report.data.skipped;
-  lines.push(
-    '',
-    `Skipped instants: ${s.labelGap} (label needs a missing candle), ${s.labelUnsettled} (too near the end of the data for the label to have settled), ${s.featureGap} (feature window crosses a gap), ${s.featureWarmup} (not enough warm-up). Data hash ${report.data.dataHash.slice(0, 16)}…; evaluated in ${report.seconds.toFixed(1)} s.`,
-    '',
-  );
-  return lines.join('\n');
 }

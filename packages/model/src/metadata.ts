@@ -4,8 +4,17 @@ import type { LogisticState } from './baselines.ts';
 import type { NetworkConfig } from './network.ts';
 import type { EpochReport } from './train.ts';
 
-/** Bumped when the artifact layout changes; loading refuses any other value. */
-export const ARTIFACT_FORMAT = 3;
+/**
+ * Bumped when the artifact layout changes; loading refuses any other value. Format 3: inputs window +
+ * calendar. Format 4: window + calendar + the labeler's view (view_summary, view_bars).
+ */
+export const ARTIFACT_FORMAT = 4;
+
+/** The inputs each format's network reads, for the message that refuses another layout. */
+export const FORMAT_INPUTS: Record<number, string> = {
+  3: 'window (64 × 36) + calendar',
+  4: 'window (64 × 36) + calendar + view_summary + view_bars (the labeler’s causal view)',
+};
 
 const period = z.object({ from: z.string(), to: z.string() });
 
@@ -46,6 +55,12 @@ export const metadataSchema = z.object({
   intervals: z.array(z.string()),
   primaryInterval: z.string(),
   steps: z.number().int().positive(),
+  /** The labeler view's input names (@regime/labeler view.ts) and its bar count. */
+  view: z.object({
+    summaryNames: z.array(z.string()),
+    barNames: z.array(z.string()),
+    bars: z.number().int().positive(),
+  }),
   /** Regime ids in softmax output order. */
   regimes: z.array(z.string()),
   labeler: z.object({
@@ -80,8 +95,9 @@ export const metadataSchema = z.object({
     }),
   }),
   network: z.object({
-    groupSteps: z.number().int(),
+    groupBars: z.number().int(),
     units: z.number().int(),
+    windowUnits: z.number().int(),
     hidden: z.number().int(),
     dropout: z.number(),
     seed: z.number().int(),
@@ -117,13 +133,16 @@ export const metadataSchema = z.object({
     /** Per-class logit offsets tuned on validation and folded into the output biases (decision-bias.ts). */
     decisionBias: z
       .object({
-        lstm: z.array(z.number()),
+        model: z.array(z.number()),
         logistic: z.array(z.number()),
+        logisticView: z.array(z.number()),
         validationMacroF1: z.object({
-          lstmBefore: z.number(),
-          lstmAfter: z.number(),
+          modelBefore: z.number(),
+          modelAfter: z.number(),
           logisticBefore: z.number(),
           logisticAfter: z.number(),
+          logisticViewBefore: z.number(),
+          logisticViewAfter: z.number(),
         }),
       })
       .optional(),
@@ -132,10 +151,20 @@ export const metadataSchema = z.object({
   decision: z.object({
     windows: z.number().int().positive(),
     spacingMinutes: z.number().int().positive(),
-    switchCost: z.number().nonnegative(),
+    margin: z.number().nonnegative(),
     validation: z.object({
+      switchLimit: z.number(),
       argmax: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
       chosen: z.object({ macroF1: z.number(), switchesPerDay: z.number() }),
+      grid: z.array(
+        z.object({
+          windows: z.number(),
+          margin: z.number(),
+          macroF1: z.number(),
+          switchesPerDay: z.number(),
+          medianDelayMinutes: z.number().nullable(),
+        }),
+      ),
     }),
   }),
   metrics: z.object({
@@ -156,20 +185,35 @@ export type MetadataEpoch = ModelMetadata['training']['epochs'][number] extends 
   ? EpochReport
   : never;
 
-export const scalerSchema = z.object({
+const oneScaler = z.object({
   featureNames: z.array(z.string()),
   mean: z.array(z.number()),
   std: z.array(z.number().positive()),
   clip: z.number().positive(),
 });
 
-export const baselinesSchema = z.object({
-  majorityClass: z.number().int().min(0),
-  logistic: z.object({
-    featureCount: z.number().int().positive(),
-    weights: z.array(z.number()),
-    bias: z.array(z.number()),
-  }),
+export const scalerSchema = z.object({ features: oneScaler, viewSummary: oneScaler, viewBars: oneScaler });
+
+const logistic = z.object({
+  featureCount: z.number().int().positive(),
+  weights: z.array(z.number()),
+  bias: z.array(z.number()),
 });
 
-export type BaselinesState = { majorityClass: number; logistic: LogisticState };
+export const baselinesSchema = z.object({
+  majorityClass: z.number().int().min(0),
+  logistic,
+  logisticView: logistic,
+  /** The causal segmentation's switching cost of best validation macro-F1 (causal.ts). */
+  causalLambda: z.number().positive(),
+  /** The late-fusion reference's λ and weight, chosen on validation (causal.ts). */
+  fusion: z.object({ lambda: z.number().positive(), weight: z.number().nonnegative() }),
+});
+
+export type BaselinesState = {
+  majorityClass: number;
+  logistic: LogisticState;
+  logisticView: LogisticState;
+  causalLambda: number;
+  fusion: { lambda: number; weight: number };
+};

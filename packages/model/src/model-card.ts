@@ -1,6 +1,7 @@
 import { REGIME_LABELS, REGIMES } from '@regime/labeler';
-import { type EvaluationReport, renderReportMarkdown } from './evaluate.ts';
+import type { EvaluationReport } from './evaluate.ts';
 import type { ModelMetadata } from './metadata.ts';
+import { renderReportMarkdown } from './report-markdown.ts';
 
 /**
  * MODEL_CARD.md is part generated, part written by hand: the generated part sits between these
@@ -18,8 +19,8 @@ export function renderCardFacts(metadata: ModelMetadata, report: EvaluationRepor
   const lines: string[] = [];
   lines.push(`## Model ${metadata.version}`, '');
   lines.push(
-    `- Network (wide and deep): softmax(6) of the sum of a linear map of the newest feature row and the ${metadata.calendarNames.length} calendar inputs of T (${metadata.calendarNames.join(', ')}), started from the fitted logistic baseline, and window ${metadata.steps} × ${metadata.featureNames.length} → ${metadata.steps / metadata.network.groupSteps} LSTM steps of ${metadata.network.groupSteps} × ${metadata.featureNames.length} → LSTM(${metadata.network.units}) → with the calendar → dense(${metadata.network.hidden}, ReLU) → dropout ${metadata.network.dropout} → linear; seed ${metadata.network.seed}.`,
-    `- Labeler ${metadata.labeler.version}: segmentation of 15-minute bars with switching cost ${metadata.labeler.params.segmentation.switchCost}, evidence from the ${metadata.labeler.params.windowBars} bars ending at each bar, history ${metadata.labeler.params.historyBlocks} blocks; a label is final ${metadata.labeler.params.segmentation.settleBars / 4} h after its bar (see REGIMES.md).`,
+    `- Network (wide and deep): softmax(6) of the sum of a wide part, a linear map of the labeler's view summary (${metadata.view.summaryNames.length} values: forward values and held bars at each switching cost), its newest 16 bar rows and the ${metadata.calendarNames.length} calendar inputs, started from the fitted logistic baseline on those inputs, and a deep part: the ${metadata.view.bars} view bars × ${metadata.view.barNames.length} columns → ${metadata.view.bars / metadata.network.groupBars} LSTM steps of ${metadata.network.groupBars} bars → LSTM(${metadata.network.units}), beside the ${metadata.steps} × ${metadata.featureNames.length} feature window → dense(${metadata.network.windowUnits}, ReLU), the view summary and the calendar → dense(${metadata.network.hidden}, ReLU) → dropout ${metadata.network.dropout} → linear, started at zero; seed ${metadata.network.seed}.`,
+    `- Labeler ${metadata.labeler.version}: segmentation of 15-minute bars with switching cost ${metadata.labeler.params.segmentation.switchCost}, evidence from the ${metadata.labeler.params.windowBars} bars ending at each bar, history ${metadata.labeler.params.historyBlocks} blocks; a label is final ${metadata.labeler.params.segmentation.settleBars / 4} h after its bar (see packages/labeler/REGIMES.md).`,
     `- Trained on ${t.symbols.join(', ')} on the ${t.backend} backend: ${t.epochs.length} epochs (max ${t.maxEpochs}, patience ${t.patience}), best epoch ${t.bestEpoch}, ${(t.trainingSeconds / 60).toFixed(1)} min from the start of the first epoch to the end of the last, ${t.samplesPerSecond.toFixed(0)} training samples/s.`,
     `- Decision layer: ${decisionLine(metadata.decision)}`,
     `- Data: sha256 of the candles used \`${t.dataHash}\`.`,
@@ -48,16 +49,32 @@ export function renderCardFacts(metadata: ModelMetadata, report: EvaluationRepor
     ),
     '',
   );
+  lines.push(...decisionGridLines(metadata.decision));
   lines.push(renderReportMarkdown(report));
   return lines.join('\n');
 }
 
 function decisionLine(d: ModelMetadata['decision']): string {
   const v = d.validation;
-  const effect = `validation macro-F1 ${num(v.argmax.macroF1)} → ${num(v.chosen.macroF1)}, switches/day ${v.argmax.switchesPerDay.toFixed(2)} → ${v.chosen.switchesPerDay.toFixed(2)}`;
-  return d.windows === 1
+  const effect = `validation macro-F1 ${num(v.argmax.macroF1)} → ${num(v.chosen.macroF1)}, switches/day ${v.argmax.switchesPerDay.toFixed(2)} → ${v.chosen.switchesPerDay.toFixed(2)} (limit ${v.switchLimit.toFixed(2)}: 1.5 × the labels')`;
+  return d.windows === 1 || d.margin === 0
     ? `none (the argmax won on validation: ${effect}).`
-    : `the written regime is the causal segmentation of the model's answers for the last ${d.windows} windows, ${d.spacingMinutes} min apart, with switching cost ${d.switchCost} (in −ln p); tuned on validation: ${effect}.`;
+    : `the written regime is a hysteresis over the model's answers for the last ${d.windows} windows, ${d.spacingMinutes} min apart: it changes only when another regime's probability exceeds the written one's by ${d.margin}; chosen on validation as the best macro-F1 within the switch limit: ${effect}.`;
+}
+
+/** The decision layer's validation trade-off: every setting tried. */
+function decisionGridLines(d: ModelMetadata['decision']): string[] {
+  return [
+    '### Decision layer on validation: every setting tried',
+    '',
+    '| windows | margin | macro-F1 | switches / day | median delay |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...d.validation.grid.map(
+      (g) =>
+        `| ${g.windows} | ${g.margin} | ${num(g.macroF1)} | ${g.switchesPerDay.toFixed(2)} | ${g.medianDelayMinutes === null ? 'n/a' : `${g.medianDelayMinutes} min`} |`,
+    ),
+    '',
+  ];
 }
 
 /** Replaces the generated part of an existing card (or builds a card around it). */

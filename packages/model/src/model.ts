@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureWindow } from '@regime/features';
+import type { LabelerView } from '@regime/labeler';
 import { REGIME_COUNT, REGIMES, type Regime } from '@regime/labeler';
 import { readArtifact } from './artifact.ts';
 import { calendarInputs } from './calendar.ts';
@@ -9,6 +10,7 @@ import type { ModelMetadata } from './metadata.ts';
 import { applyScaler } from './scaler.ts';
 import { initTensorflow, type tf } from './tensorflow.ts';
 import { inputTensors } from './train.ts';
+import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from './view-inputs.ts';
 
 export interface RegimePrediction {
   regime: Regime;
@@ -17,13 +19,22 @@ export interface RegimePrediction {
   probabilities: Record<Regime, number>;
 }
 
+/** What the model reads as of one instant: the feature window and the labeler's causal view. */
+export interface ModelInput {
+  window: FeatureWindow;
+  view: LabelerView;
+}
+
 export interface RegimeModel {
   readonly version: string;
   readonly metadata: ModelMetadata;
   /** The decision layer's rule (decision.ts): how many earlier windows the written regime reads. */
   readonly decision: DecisionRule;
-  /** One prediction per window, in order. Refuses windows whose shape or feature names differ from the model's. */
-  predict(windows: readonly FeatureWindow[]): Promise<RegimePrediction[]>;
+  /**
+   * One prediction per input, in order. Refuses windows whose shape or feature names differ from the
+   * model's, a view of another instant, and non-finite values.
+   */
+  predict(inputs: readonly ModelInput[]): Promise<RegimePrediction[]>;
   dispose(): void;
 }
 
@@ -66,7 +77,7 @@ export function decidePrediction(rule: DecisionRule, answers: readonly RegimePre
  */
 export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
   await initTensorflow();
-  const { model, metadata, scaler } = await readArtifact(dir);
+  const { model, metadata, scalers } = await readArtifact(dir);
   const steps = metadata.steps;
   const featureCount = metadata.featureNames.length;
   let disposed = false;
@@ -76,14 +87,16 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
     decision: {
       windows: metadata.decision.windows,
       spacingMinutes: metadata.decision.spacingMinutes,
-      switchCost: metadata.decision.switchCost,
+      margin: metadata.decision.margin,
     },
-    async predict(windows) {
+    async predict(batch) {
       if (disposed) throw new Error(`model ${metadata.version} has been disposed`);
-      if (windows.length === 0) return [];
+      if (batch.length === 0) return [];
       const row = steps * featureCount;
-      const raw = new Float64Array(windows.length * row);
-      windows.forEach((w, i) => {
+      const raw = new Float64Array(batch.length * row);
+      const summaries = new Float32Array(batch.length * VIEW_SUMMARY_WIDTH);
+      const bars = new Float32Array(batch.length * VIEW_BARS_SIZE);
+      batch.forEach(({ window: w, view }, i) => {
         if (w.steps !== steps || w.values.length !== row) {
           throw new Error(
             `window ${i} (as of ${w.asOf}) has ${w.steps} steps × ${w.values.length / w.steps} features; the model needs ${steps} × ${featureCount}`,
@@ -94,6 +107,9 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
             `window ${i} (as of ${w.asOf}) has different feature names than model ${metadata.version}`,
           );
         }
+        if (view.asOf !== w.asOf) {
+          throw new Error(`input ${i}: the labeler view is as of ${view.asOf}, the window as of ${w.asOf}`);
+        }
         for (let k = 0; k < row; k++) {
           if (!Number.isFinite(w.values[k])) {
             throw new Error(
@@ -101,22 +117,35 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
             );
           }
         }
+        for (const [name, values] of [
+          ['summary', view.summary],
+          ['bars', view.bars],
+        ] as const) {
+          const bad = values.findIndex((v) => !Number.isFinite(v));
+          if (bad >= 0)
+            throw new Error(
+              `input ${i} (as of ${w.asOf}): the labeler view's ${name} value ${bad} is not finite`,
+            );
+        }
         raw.set(w.values, i * row);
+        writeViewInputs(view, summaries, i * VIEW_SUMMARY_WIDTH, bars, i * VIEW_BARS_SIZE);
       });
       const inputs = inputTensors(
         {
-          x: applyScaler(scaler, raw),
-          calendar: calendarInputs(windows.map((w) => w.asOf)),
+          x: applyScaler(scalers.features, raw),
+          calendar: calendarInputs(batch.map((b) => b.window.asOf)),
+          viewSummary: applyScaler(scalers.viewSummary, summaries),
+          viewBars: applyScaler(scalers.viewBars, bars),
           steps,
           featureCount,
         },
         0,
-        windows.length,
+        batch.length,
       );
       const output = model.predict(inputs) as tf.Tensor;
       try {
         const probabilities = await output.data();
-        return windows.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
+        return batch.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
       } finally {
         for (const input of inputs) input.dispose();
         output.dispose();

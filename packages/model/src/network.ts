@@ -1,17 +1,20 @@
-import { REGIME_COUNT } from '@regime/labeler';
+import { REGIME_COUNT, VIEW_BARS } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
 import { tf } from './tensorflow.ts';
+import { VIEW_BAR_WIDTH, VIEW_SUMMARY_WIDTH, WIDE_VIEW_BARS } from './view-inputs.ts';
 
 export interface NetworkConfig {
   /**
-   * Consecutive window steps fed to the LSTM as one input step (4 × 15m = 1 h, so 64 steps become 16).
-   * The LSTM's cost is per step and tfjs pays a fixed overhead per op, so grouping steps makes
-   * inference ~4× faster with the same information: no value of the window is dropped.
+   * Consecutive view bars fed to the LSTM as one input step (4 × 15 min = 1 h: 64 bars become 16
+   * steps). The LSTM's cost is per step and tfjs pays a fixed overhead per op, so grouping bars makes
+   * training and inference ~4× faster with the same information: no value is dropped.
    */
-  groupSteps: number;
+  groupBars: number;
   /** LSTM units. */
   units: number;
-  /** Units of the ReLU layer that combines the LSTM's summary with the calendar inputs. */
+  /** Units of the dense projection of the flattened 64 × 36 feature window. */
+  windowUnits: number;
+  /** Units of the ReLU layer that combines the LSTM's summary, the window, the view summary and the calendar. */
   hidden: number;
   /** Dropout rate after that layer (training only). */
   dropout: number;
@@ -19,19 +22,26 @@ export interface NetworkConfig {
 }
 
 export const DEFAULT_NETWORK: NetworkConfig = {
-  groupSteps: 4,
-  units: 48,
-  hidden: 32,
+  groupBars: 4,
+  units: 32,
+  windowUnits: 16,
+  hidden: 64,
   dropout: 0.2,
   seed: 42,
 };
 
-/** The model's inputs, in order: the scaled feature window and the calendar of its as-of instant. */
-export const NETWORK_INPUTS = ['window', 'calendar'] as const;
+/**
+ * The model's inputs, in order: the scaled feature window, the calendar of its as-of instant, and the
+ * labeler's causal view (view-inputs.ts), scaled: its summary and its per-bar rows.
+ */
+export const NETWORK_INPUTS = ['window', 'calendar', 'view_summary', 'view_bars'] as const;
 
-/** Starting weights of the wide part: a logistic regression on [newest row, calendar] (baselines.ts). */
+/** Width of the wide part's input: the view summary, the newest WIDE_VIEW_BARS bar rows and the calendar. */
+export const WIDE_WIDTH = VIEW_SUMMARY_WIDTH + WIDE_VIEW_BARS * VIEW_BAR_WIDTH + CALENDAR_COUNT;
+
+/** Starting weights of the wide part: the logistic regression on the view (baselines.ts). */
 export interface WideStart {
-  /** (featureCount + CALENDAR_COUNT) × 6, row-major. */
+  /** WIDE_WIDTH × 6, row-major. */
   weights: readonly number[];
   bias: readonly number[];
 }
@@ -40,17 +50,17 @@ const WIDE_LAYER = 'wide';
 
 /**
  * Wide and deep: the logits are the sum of
- * - wide: a linear map of the newest feature row and the calendar (the logistic baseline's inputs), and
- * - deep: window → grouped steps → LSTM → joined with the calendar → dense(hidden, ReLU) → dropout → linear,
+ * - wide: a linear map of the view summary, the newest 4 hours of view bars and the calendar (the
+ *   inputs of the logistic baseline on the view), and
+ * - deep: view bars → grouped steps → LSTM, beside a dense projection of the feature window, the view
+ *   summary and the calendar → dense(hidden, ReLU) → dropout → linear,
  * then softmax(6).
  *
  * With `wide` given, the wide part starts as the fitted logistic baseline and the deep part's last
- * layer starts at zero, so training begins from the baseline's predictions and the LSTM learns only
- * what the sequence adds to them; an LSTM trained from scratch on these noisy labels did worse than
- * the logistic regression (MODEL_CARD.md). The calendar joins the deep part after the LSTM because it
- * says which session T falls in, which must interact with the LSTM's summary. The dropout layer is
- * seeded, so training is reproducible: tfjs draws the same mask for each position in a batch, and the
- * per-epoch shuffle moves samples across positions, so each sample meets a different mask each epoch.
+ * layer at zero, so training begins from the baseline's answers and the deep part learns what the
+ * 16 hours of bars and the indicators add. The LSTM reads the labeler's own per-bar quantities: what
+ * the labels are made of, including the bars that will drop out of the next windows. The dropout
+ * layer is seeded, so training is reproducible.
  */
 export function buildNetwork(
   steps: number,
@@ -58,23 +68,26 @@ export function buildNetwork(
   config: NetworkConfig,
   wide?: WideStart,
 ): tf.LayersModel {
-  if (steps % config.groupSteps !== 0) {
-    throw new Error(`groupSteps ${config.groupSteps} does not divide the ${steps} window steps`);
+  const bars = VIEW_BARS;
+  if (bars % config.groupBars !== 0) {
+    throw new Error(`groupBars ${config.groupBars} does not divide the ${bars} view bars`);
   }
   const { seed } = config;
   const window = tf.input({ shape: [steps, featureCount], name: NETWORK_INPUTS[0] });
   const calendar = tf.input({ shape: [CALENDAR_COUNT], name: NETWORK_INPUTS[1] });
+  const summary = tf.input({ shape: [VIEW_SUMMARY_WIDTH], name: NETWORK_INPUTS[2] });
+  const viewBars = tf.input({ shape: [bars, VIEW_BAR_WIDTH], name: NETWORK_INPUTS[3] });
   const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
     layer.apply(input) as tf.SymbolicTensor;
 
-  // Wide: the newest step (cropped as a 1-row image: tfjs has no 1D cropping layer) and the calendar.
-  const image = apply(tf.layers.reshape({ targetShape: [steps, featureCount, 1] }), window);
+  // Wide: the newest bars (cropped as a 1-channel image: tfjs has no 1D cropping layer).
+  const image = apply(tf.layers.reshape({ targetShape: [bars, VIEW_BAR_WIDTH, 1] }), viewBars);
   const newest = apply(
     tf.layers.flatten(),
     apply(
       tf.layers.cropping2D({
         cropping: [
-          [steps - 1, 0],
+          [bars - WIDE_VIEW_BARS, 0],
           [0, 0],
         ],
       }),
@@ -82,14 +95,14 @@ export function buildNetwork(
     ),
   );
   const wideLayer = tf.layers.dense({ units: REGIME_COUNT, name: WIDE_LAYER, kernelInitializer: 'zeros' });
-  const wideLogits = apply(wideLayer, apply(tf.layers.concatenate(), [newest, calendar]));
+  const wideLogits = apply(wideLayer, apply(tf.layers.concatenate(), [summary, newest, calendar]));
 
-  // Deep: the sequence.
+  // Deep: the bar sequence, and the indicators.
   const grouped = apply(
-    tf.layers.reshape({ targetShape: [steps / config.groupSteps, featureCount * config.groupSteps] }),
-    window,
+    tf.layers.reshape({ targetShape: [bars / config.groupBars, VIEW_BAR_WIDTH * config.groupBars] }),
+    viewBars,
   );
-  const summary = apply(
+  const sequence = apply(
     tf.layers.lstm({
       units: config.units,
       kernelInitializer: tf.initializers.glorotUniform({ seed }),
@@ -97,13 +110,21 @@ export function buildNetwork(
     }),
     grouped,
   );
+  const indicators = apply(
+    tf.layers.dense({
+      units: config.windowUnits,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 5 }),
+    }),
+    apply(tf.layers.flatten(), window),
+  );
   const hidden = apply(
     tf.layers.dense({
       units: config.hidden,
       activation: 'relu',
       kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 3 }),
     }),
-    apply(tf.layers.concatenate(), [summary, calendar]),
+    apply(tf.layers.concatenate(), [sequence, indicators, summary, calendar]),
   );
   const dropped = apply(tf.layers.dropout({ rate: config.dropout, seed: seed + 4 }), hidden);
   const deepLogits = apply(
@@ -118,14 +139,19 @@ export function buildNetwork(
     tf.layers.activation({ activation: 'softmax' }),
     apply(tf.layers.add(), [wideLogits, deepLogits]),
   );
-  const model = tf.model({ name: 'regime_lstm', inputs: [window, calendar], outputs: output });
+  const model = tf.model({
+    name: 'regime_net',
+    inputs: [window, calendar, summary, viewBars],
+    outputs: output,
+  });
   if (wide) {
-    const width = featureCount + CALENDAR_COUNT;
-    if (wide.weights.length !== width * REGIME_COUNT || wide.bias.length !== REGIME_COUNT) {
+    if (wide.weights.length !== WIDE_WIDTH * REGIME_COUNT || wide.bias.length !== REGIME_COUNT) {
       model.dispose();
-      throw new Error(`the wide start needs ${width} × ${REGIME_COUNT} weights and ${REGIME_COUNT} biases`);
+      throw new Error(
+        `the wide start needs ${WIDE_WIDTH} × ${REGIME_COUNT} weights and ${REGIME_COUNT} biases`,
+      );
     }
-    const kernel = tf.tensor2d([...wide.weights], [width, REGIME_COUNT]);
+    const kernel = tf.tensor2d([...wide.weights], [WIDE_WIDTH, REGIME_COUNT]);
     const bias = tf.tensor1d([...wide.bias]);
     wideLayer.setWeights([kernel, bias]);
     kernel.dispose();

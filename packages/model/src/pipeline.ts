@@ -1,119 +1,51 @@
-import { createHash } from 'node:crypto';
-import { INTERVAL_MS } from '@regime/candles';
-import { FEATURE_NAMES, FEATURES_VERSION, warmupCandles } from '@regime/features';
+import { FEATURE_NAMES, FEATURES_VERSION } from '@regime/features';
 import {
-  BAR_MS,
-  BASE_INTERVAL_MS,
-  historyCandles,
   LABELER_VERSION,
   type LabelerParams,
   REGIMES,
-  windowSpan,
+  VIEW_BAR_NAMES,
+  VIEW_BARS,
+  VIEW_SUMMARY_NAMES,
 } from '@regime/labeler';
-import { featureIntervals } from './artifact.ts';
+import { featureIntervals, type LoadedArtifact } from './artifact.ts';
 import {
   DEFAULT_LOGISTIC,
   logisticInputs,
   majorityClass,
   predictLogistic,
   trainLogistic,
+  viewLogisticInputs,
 } from './baselines.ts';
 import { CALENDAR_NAMES } from './calendar.ts';
-import { labelerParams, type Period, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
-import {
-  addSkipCounts,
-  asOfInstants,
-  buildDataset,
-  concatDatasets,
-  type Dataset,
-  type DatasetProgress,
-  type SkipCounts,
-  type SymbolHistory,
-} from './dataset.ts';
+import { tuneCausalLambda, tuneLateFusion } from './causal.ts';
+import { labelerParams, type SplitPeriods, splitPeriods, type TrainConfig } from './config.ts';
+import type { Dataset, DatasetProgress, SymbolHistory } from './dataset.ts';
 import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
+import { sampleClock } from './evaluate.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
 import { type NetworkConfig, shiftOutputBias } from './network.ts';
-import { applyScaler, fitScaler, type ScalerState } from './scaler.ts';
+import {
+  DECISION_LEAD_IN_MS,
+  evenSubsample,
+  historyHash,
+  labelHorizonMs,
+  samplesFrom,
+  selectRows,
+  selectSamples,
+  splitDataset,
+} from './period-data.ts';
+import { fitScaler, type ModelScalers } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
 import {
   balancedClassWeights,
   type EpochReport,
+  type NetworkInputs,
   networkInputs,
   predictProbabilities,
   trainNetwork,
 } from './train.ts';
-
-/**
- * Candle range (open times) a period of as-of instants needs: before it, the longer of the label
- * history and the features' warm-up of every interval; after it, the label horizon.
- */
-export function candleRange(period: Period, params: LabelerParams): Period {
-  // The first bar's window and its history, plus the bars the causal state needs to warm up.
-  const labelBefore =
-    (historyCandles(params) + windowSpan(params)) * BASE_INTERVAL_MS +
-    params.segmentation.warmupBars * BAR_MS;
-  const warmup = warmupCandles();
-  const featureBefore = Math.max(
-    ...(['5m', '15m', '1h'] as const).map((interval) => (warmup[interval] + 1) * INTERVAL_MS[interval]),
-  );
-  return {
-    from: period.from - Math.max(labelBefore, featureBefore),
-    to: period.to + labelHorizonMs(params),
-  };
-}
-
-/** How far after T the data must reach for T's label to have settled (the segmentation looks ahead). */
-export function labelHorizonMs(params: LabelerParams): number {
-  return (params.segmentation.settleBars + 1) * BAR_MS;
-}
-
-/** sha256 over every candle (open time and OHLCV) of every series used, in a fixed order. */
-export function historyHash(inputs: readonly SymbolHistory[]): string {
-  const hash = createHash('sha256');
-  for (const input of inputs) {
-    for (const interval of ['5m', '15m', '1h'] as const) {
-      hash.update(`${input.symbol}/${interval}\n`);
-      for (const c of input.history[interval]) {
-        hash.update(`${c.openTime},${c.open},${c.high},${c.low},${c.close},${c.volume}\n`);
-      }
-    }
-  }
-  return hash.digest('hex');
-}
-
-/** Evenly spaced subsample of at most `max` sample indices (keeps the chronological spread). */
-export function evenSubsample(size: number, max: number | undefined): Uint32Array {
-  const count = max === undefined ? size : Math.min(size, max);
-  const out = new Uint32Array(count);
-  for (let k = 0; k < count; k++) out[k] = Math.floor((k * size) / count);
-  return out;
-}
-
-export function selectSamples(d: Dataset, indices: ArrayLike<number>): Dataset {
-  const row = d.steps * d.featureCount;
-  const windows = new Float32Array(indices.length * row);
-  const pick = <T extends Uint8Array | Float64Array>(src: T, make: (n: number) => T): T => {
-    const out = make(indices.length);
-    for (let k = 0; k < indices.length; k++) out[k] = src[indices[k]!]!;
-    return out;
-  };
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    windows.set(d.windows.subarray(i * row, (i + 1) * row), k * row);
-  }
-  return {
-    ...d,
-    size: indices.length,
-    windows,
-    labels: pick(d.labels, (n) => new Uint8Array(n)),
-    causal: pick(d.causal, (n) => new Uint8Array(n)),
-    rules: pick(d.rules, (n) => new Uint8Array(n)),
-    asOf: pick(d.asOf, (n) => new Float64Array(n)),
-    symbolIndex: pick(d.symbolIndex, (n) => new Uint8Array(n)),
-  };
-}
 
 export interface PipelineProgress {
   stage: 'dataset' | 'baselines' | 'training' | 'decision';
@@ -123,75 +55,41 @@ export interface PipelineProgress {
   epoch?: EpochReport;
 }
 
-export interface TrainedArtifact {
-  model: tf.LayersModel;
-  metadata: ModelMetadata;
-  scaler: ScalerState;
-  baselines: BaselinesState;
-}
+export type TrainedArtifact = LoadedArtifact;
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** As-of instants per buildDataset() call in splitDataset(). */
-const INSTANTS_PER_CALL = 4096;
+/** Rows of the training set the two logistic baselines are fitted on (full-batch, in plain TypeScript). */
+const LOGISTIC_SAMPLES = 60_000;
 
 /**
- * Builds the dataset of one split, symbol by symbol and in chunks, yielding to the event loop between
- * chunks so progress and log lines are written while it runs (the builder itself is synchronous).
- */
-export async function splitDataset(
-  inputs: readonly SymbolHistory[],
-  period: Period,
-  strideMinutes: number,
-  params: LabelerParams,
-  onProgress?: (p: DatasetProgress) => void,
-): Promise<{ dataset: Dataset; skipped: SkipCounts }> {
-  const asOfs = asOfInstants(period.from, period.to, strideMinutes * 60_000);
-  const symbols = inputs.map((i) => i.symbol);
-  const parts: Dataset[] = [];
-  let skipped: SkipCounts = { labelGap: 0, labelUnsettled: 0, featureGap: 0, featureWarmup: 0 };
-  for (const input of inputs) {
-    for (let c = 0; c < asOfs.length; c += INSTANTS_PER_CALL) {
-      const built = buildDataset([input], asOfs.slice(c, c + INSTANTS_PER_CALL), params);
-      parts.push(built.dataset);
-      skipped = addSkipCounts(skipped, built.skipped);
-      onProgress?.({
-        symbol: input.symbol,
-        done: Math.min(asOfs.length, c + INSTANTS_PER_CALL),
-        total: asOfs.length,
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  return { dataset: concatDatasets(parts, symbols), skipped };
-}
-
-/**
- * Tunes the decision bias of the LSTM and of the logistic baseline on the validation set (the same
- * treatment for both, so the comparison stays fair) and folds it into their output biases.
+ * Tunes the decision bias of the model and of both logistic baselines on the validation set (the same
+ * treatment for all three, so the comparison stays fair) and folds it into their output biases.
  */
 export function tuneDecisionBiases(
   model: tf.LayersModel,
-  scaler: ScalerState,
   baselines: BaselinesState,
-  validation: Dataset,
+  inputs: NetworkInputs,
+  labels: Uint8Array,
 ): NonNullable<ModelMetadata['training']['decisionBias']> {
-  const inputs = networkInputs(applyScaler(scaler, validation.windows), validation);
-  const lstm = tuneDecisionBias(predictProbabilities(model, inputs), validation.labels);
-  const logistic = tuneDecisionBias(
-    predictLogistic(baselines.logistic, logisticInputs(inputs)),
-    validation.labels,
-  );
-  shiftOutputBias(model, lstm.offsets);
-  baselines.logistic.bias = baselines.logistic.bias.map((b, k) => b + logistic.offsets[k]!);
+  const own = tuneDecisionBias(predictProbabilities(model, inputs), labels);
+  const logistic = tuneDecisionBias(predictLogistic(baselines.logistic, logisticInputs(inputs)), labels);
+  const view = tuneDecisionBias(predictLogistic(baselines.logisticView, viewLogisticInputs(inputs)), labels);
+  shiftOutputBias(model, own.offsets);
+  const shift = (bias: number[], offsets: readonly number[]) => bias.map((b, k) => b + offsets[k]!);
+  baselines.logistic.bias = shift(baselines.logistic.bias, logistic.offsets);
+  baselines.logisticView.bias = shift(baselines.logisticView.bias, view.offsets);
   return {
-    lstm: lstm.offsets,
+    model: own.offsets,
     logistic: logistic.offsets,
+    logisticView: view.offsets,
     validationMacroF1: {
-      lstmBefore: lstm.before,
-      lstmAfter: lstm.after,
+      modelBefore: own.before,
+      modelAfter: own.after,
       logisticBefore: logistic.before,
       logisticAfter: logistic.after,
+      logisticViewBefore: view.before,
+      logisticViewAfter: view.after,
     },
   };
 }
@@ -199,7 +97,7 @@ export function tuneDecisionBiases(
 /** Recomputes the smoke check of an artifact on the given history (the same code path as `evaluate`). */
 export async function smokeMetrics(
   model: tf.LayersModel,
-  scaler: ScalerState,
+  scalers: ModelScalers,
   inputs: readonly SymbolHistory[],
   smoke: { symbol: string; from: number; to: number; strideMinutes: number },
   params: LabelerParams,
@@ -207,10 +105,7 @@ export async function smokeMetrics(
   const own = inputs.filter((i) => i.symbol === smoke.symbol);
   if (own.length === 0) throw new Error(`the smoke check needs the candles of ${smoke.symbol}`);
   const { dataset } = await splitDataset(own, smoke, smoke.strideMinutes, params);
-  const probabilities = predictProbabilities(
-    model,
-    networkInputs(applyScaler(scaler, dataset.windows), dataset),
-  );
+  const probabilities = predictProbabilities(model, networkInputs(scalers, dataset));
   const predicted = argmaxRows(probabilities);
   let correct = 0;
   let trueClassProbabilitySum = 0;
@@ -230,9 +125,19 @@ export async function smokeMetrics(
   };
 }
 
+/** The three scalers, fitted on the training split only. */
+export function fitScalers(train: Dataset): ModelScalers {
+  return {
+    features: fitScaler(train.windows, FEATURE_NAMES),
+    viewSummary: fitScaler(train.viewSummary, VIEW_SUMMARY_NAMES),
+    viewBars: fitScaler(train.viewBars, VIEW_BAR_NAMES),
+  };
+}
+
 /**
- * The whole training run on candles already in memory: datasets, scaler (train only), LSTM with
- * early stopping, baselines, metadata. Returns the artifact parts; writing them is the caller's job.
+ * The whole training run on candles already in memory: datasets, scalers (train only), the network
+ * with early stopping, baselines, the decision layer and the references, metadata. Returns the
+ * artifact parts; writing them is the caller's job. Everything is chosen on validation.
  */
 export async function trainPipeline(
   inputs: readonly SymbolHistory[],
@@ -243,42 +148,55 @@ export async function trainPipeline(
 ): Promise<TrainedArtifact> {
   const params = labelerParams(config);
   const periods = splitPeriods(config, labelHorizonMs(params));
-  const built = {} as Record<'train' | 'validation', { dataset: Dataset; skipped: SkipCounts }>;
-  for (const split of ['train', 'validation'] as const) {
-    built[split] = await splitDataset(
-      inputs,
-      periods[split],
-      config.strideMinutes[split],
-      params,
-      (dataset) => onProgress?.({ stage: 'dataset', split, dataset }),
-    );
-  }
-  const full = built.train.dataset;
+  const progress = (split: keyof SplitPeriods) => (dataset: DatasetProgress) =>
+    onProgress?.({ stage: 'dataset', split, dataset });
+  const built = await splitDataset(
+    inputs,
+    periods.train,
+    config.strideMinutes.train,
+    params,
+    progress('train'),
+  );
+  // Validation is built with the decision layer's lead-in (inside the split gap), scored from its start.
+  const validationBuilt = await splitDataset(
+    inputs,
+    { from: periods.validation.from - DECISION_LEAD_IN_MS, to: periods.validation.to },
+    config.strideMinutes.validation,
+    params,
+    progress('validation'),
+  );
+  const full = built.dataset;
   const train = selectSamples(full, evenSubsample(full.size, config.maxTrainSamples));
-  const validation = built.validation.dataset;
+  const withLeadIn = validationBuilt.dataset;
+  const scored = samplesFrom(withLeadIn, periods.validation.from);
+  const validation = selectSamples(withLeadIn, scored);
   if (train.size === 0 || validation.size === 0) {
     throw new Error(
       `no usable samples (train ${train.size}, validation ${validation.size}): check the period and the data`,
     );
   }
-  const scaler = fitScaler(train.windows, FEATURE_NAMES);
-  const trainX = applyScaler(scaler, train.windows);
-  const validationX = applyScaler(scaler, validation.windows);
+  const scalers = fitScalers(train);
   const classWeights = balancedClassWeights(train.labels);
-  const trainInputs = networkInputs(trainX, train);
+  const trainInputs = networkInputs(scalers, train);
+  const validationInputs = networkInputs(scalers, validation);
 
   onProgress?.({ stage: 'baselines' });
+  const fitted = selectSamples(train, evenSubsample(train.size, LOGISTIC_SAMPLES));
+  const fittedInputs = networkInputs(scalers, fitted);
+  const logisticOptions = { ...DEFAULT_LOGISTIC, classWeights: balancedClassWeights(fitted.labels) };
   const baselines: BaselinesState = {
     majorityClass: majorityClass(train.labels),
-    logistic: trainLogistic(logisticInputs(trainInputs), train.labels, {
-      ...DEFAULT_LOGISTIC,
-      classWeights,
-    }),
+    logistic: trainLogistic(logisticInputs(fittedInputs), fitted.labels, logisticOptions),
+    logisticView: trainLogistic(viewLogisticInputs(fittedInputs), fitted.labels, logisticOptions),
+    causalLambda: tuneCausalLambda(validation).lambda,
+    // Replaced once the network is trained: the fusion is tuned on the network's own answers.
+    fusion: { lambda: params.segmentation.switchCost, weight: 0 },
   };
 
   const network: NetworkConfig = {
     units: config.model.units,
-    groupSteps: config.model.groupSteps,
+    groupBars: config.model.groupBars,
+    windowUnits: config.model.windowUnits,
     hidden: config.model.hidden,
     dropout: config.model.dropout,
     seed: config.model.seed,
@@ -286,17 +204,25 @@ export async function trainPipeline(
   const classCounts = Object.fromEntries(REGIMES.map((r) => [r, 0]));
   for (const label of train.labels) classCounts[REGIMES[label]!]!++;
   const skipped: Record<string, number> = {};
-  for (const split of ['train', 'validation'] as const) {
-    for (const [reason, count] of Object.entries(built[split].skipped)) skipped[`${split}.${reason}`] = count;
+  for (const [split, b] of [
+    ['train', built],
+    ['validation', validationBuilt],
+  ] as const) {
+    for (const [reason, count] of Object.entries(b.skipped)) skipped[`${split}.${reason}`] = count;
   }
   skipped['train.subsampledAway'] = full.size - train.size;
   const dataHash = historyHash(inputs);
   const started = performance.now();
 
   /** Metadata of the model as it is after `epochs` (the best of them holds the weights). */
-  const describe = async (model: tf.LayersModel, epochs: readonly EpochReport[]): Promise<ModelMetadata> => {
+  const describe = async (
+    model: tf.LayersModel,
+    epochs: readonly EpochReport[],
+    withSmoke = true,
+  ): Promise<ModelMetadata> => {
     const best = epochs.reduce((a, b) => (b.validationMacroF1 > a.validationMacroF1 ? b : a));
     const trainSeconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
+    const intervals = featureIntervals(FEATURE_NAMES);
     const metadata: ModelMetadata = {
       format: ARTIFACT_FORMAT,
       version: context.version,
@@ -304,9 +230,10 @@ export async function trainPipeline(
       featureNames: [...FEATURE_NAMES],
       featuresVersion: FEATURES_VERSION,
       calendarNames: [...CALENDAR_NAMES],
-      intervals: featureIntervals(FEATURE_NAMES),
-      primaryInterval: featureIntervals(FEATURE_NAMES)[0]!,
+      intervals,
+      primaryInterval: intervals[0]!,
       steps: train.steps,
+      view: { summaryNames: [...VIEW_SUMMARY_NAMES], barNames: [...VIEW_BAR_NAMES], bars: VIEW_BARS },
       regimes: [...REGIMES],
       labeler: { version: LABELER_VERSION, params },
       network,
@@ -337,22 +264,24 @@ export async function trainPipeline(
       decision: {
         ...ARGMAX_RULE,
         validation: {
+          switchLimit: 0,
           argmax: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
           chosen: { macroF1: best.validationMacroF1, switchesPerDay: 0 },
+          grid: [],
         },
       },
       metrics: {
         validation: { macroF1: best.validationMacroF1, accuracy: best.validationAccuracy },
       },
     };
-    if (config.smoke)
-      metadata.metrics.smoke = await smokeMetrics(model, scaler, inputs, config.smoke, params);
+    if (config.smoke && withSmoke)
+      metadata.metrics.smoke = await smokeMetrics(model, scalers, inputs, config.smoke, params);
     return metadata;
   };
 
   const result = await trainNetwork(
     { ...trainInputs, y: train.labels },
-    { ...networkInputs(validationX, validation), y: validation.labels },
+    { ...validationInputs, y: validation.labels },
     {
       network,
       learningRate: config.model.learningRate,
@@ -360,27 +289,63 @@ export async function trainPipeline(
       maxEpochs: config.model.maxEpochs,
       patience: config.model.patience,
       classWeights,
-      wideStart: baselines.logistic,
+      wideStart: baselines.logisticView,
       onBatch: (batch) => onProgress?.({ stage: 'training', batch }),
       onEpoch: (epoch) => onProgress?.({ stage: 'training', epoch }),
       onImproved: async (model, epochs) => {
         if (onCheckpoint)
-          await onCheckpoint({ model, metadata: await describe(model, epochs), scaler, baselines });
+          await onCheckpoint({ model, metadata: await describe(model, epochs), scalers, baselines });
       },
     },
   );
-  const decisionBias = tuneDecisionBiases(result.model, scaler, baselines, validation);
-  const metadata = await describe(result.model, result.epochs);
-  metadata.training.decisionBias = decisionBias;
-  metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.lstmAfter;
+  const metadata = await describe(result.model, result.epochs, false);
+  const artifact = { model: result.model, metadata, scalers, baselines };
   onProgress?.({ stage: 'decision' });
-  const validationProbabilities = predictProbabilities(result.model, networkInputs(validationX, validation));
-  const clock = {
-    asOf: validation.asOf,
-    symbolIndex: validation.symbolIndex,
-    strideMs: config.strideMinutes.validation * 60_000,
+  tuneAfterTraining(artifact, withLeadIn, scored, config.strideMinutes.validation);
+  // The smoke check describes the final weights, after the decision bias has been folded in.
+  if (config.smoke)
+    metadata.metrics.smoke = await smokeMetrics(result.model, scalers, inputs, config.smoke, params);
+  return artifact;
+}
+
+/**
+ * What training does once the weights are final, on the validation set (with its lead-in; `scored`
+ * are its samples from the period's start): the decision bias of the model and the logistic
+ * baselines, the late-fusion reference, and the decision layer. Rewrites the artifact in place.
+ */
+export function tuneAfterTraining(
+  artifact: TrainedArtifact,
+  withLeadIn: Dataset,
+  scored: ArrayLike<number>,
+  strideMinutes: number,
+): void {
+  const { model, scalers, baselines, metadata } = artifact;
+  const validation = selectSamples(withLeadIn, scored);
+  const decisionBias = tuneDecisionBiases(
+    model,
+    baselines,
+    networkInputs(scalers, validation),
+    validation.labels,
+  );
+  // The decision layer reads the lead-in's answers too (the windows before the first scored instant).
+  const leadInProbabilities = predictProbabilities(model, networkInputs(scalers, withLeadIn));
+  const fusion = tuneLateFusion(validation, selectRows(leadInProbabilities, scored, REGIMES.length));
+  baselines.fusion = { lambda: fusion.lambda, weight: fusion.weight };
+  const tuned = tuneDecisionRule(
+    leadInProbabilities,
+    withLeadIn.labels,
+    sampleClock(withLeadIn, strideMinutes),
+    scored,
+  );
+  metadata.training.decisionBias = decisionBias;
+  metadata.metrics.validation.macroF1 = decisionBias.validationMacroF1.modelAfter;
+  metadata.decision = {
+    ...tuned.rule,
+    validation: {
+      switchLimit: tuned.switchLimit,
+      argmax: tuned.argmax,
+      chosen: tuned.chosen,
+      grid: tuned.grid,
+    },
   };
-  const tuned = tuneDecisionRule(validationProbabilities, validation.labels, clock);
-  metadata.decision = { ...tuned.rule, validation: { argmax: tuned.argmax, chosen: tuned.chosen } };
-  return { model: result.model, metadata, scaler, baselines };
 }

@@ -50,3 +50,13 @@ export function applyScaler(scaler: ScalerState, values: ArrayLike<number>): Flo
   }
   return out;
 }
+
+/** The three scalers of the network's inputs, fitted together on the training split (scaler.json). */
+export interface ModelScalers {
+  /** The 36 features, per feature over every step. */
+  features: ScalerState;
+  /** The view summary, per entry. */
+  viewSummary: ScalerState;
+  /** The view's bar rows, per column over every bar. */
+  viewBars: ScalerState;
+}

@@ -1,5 +1,11 @@
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
-import { DEFAULT_LABELER_PARAMS, LABELER_VERSION } from '@regime/labeler';
+import {
+  DEFAULT_LABELER_PARAMS,
+  LABELER_VERSION,
+  VIEW_BAR_NAMES,
+  VIEW_BARS,
+  VIEW_SUMMARY_NAMES,
+} from '@regime/labeler';
 import {
   ARTIFACT_FORMAT,
   buildNetwork,
@@ -8,18 +14,31 @@ import {
   initTensorflow,
   type ModelMetadata,
   REGIMES,
+  WIDE_WIDTH,
   writeArtifact,
 } from './index.ts';
 
 /**
- * A small untrained LSTM saved as a complete artifact folder, for tests and benchmarks that need
+ * A small untrained network saved as a complete artifact folder, for tests and benchmarks that need
  * *a* model (the predictor and the backtest must reproduce whatever the model says, not a good
  * answer). `seed` changes the weights, so two versions give different probabilities. Exported as
  * `@regime/model/tiny-model` so apps' tests share it without importing one another.
  */
+function unitScaler(names: readonly string[]) {
+  return { featureNames: [...names], mean: names.map(() => 0), std: names.map(() => 1), clip: 3 };
+}
+
+function zeroLogistic(featureCount: number) {
+  return {
+    featureCount,
+    weights: new Array(featureCount * REGIMES.length).fill(0),
+    bias: REGIMES.map(() => 0),
+  };
+}
+
 export async function createTinyModel(dir: string, version = 'tiny-test-1', seed = 7): Promise<void> {
   await initTensorflow();
-  const network = { groupSteps: 4, units: 8, hidden: 8, dropout: 0, seed };
+  const network = { groupBars: 4, units: 8, windowUnits: 4, hidden: 8, dropout: 0, seed };
   const model = buildNetwork(WINDOW_STEPS, FEATURE_NAMES.length, network);
   const intervals = featureIntervals(FEATURE_NAMES);
   const period = { from: '2024-01-01T00:00:00.000Z', to: '2024-01-02T00:00:00.000Z' };
@@ -33,6 +52,7 @@ export async function createTinyModel(dir: string, version = 'tiny-test-1', seed
     intervals,
     primaryInterval: intervals[0]!,
     steps: WINDOW_STEPS,
+    view: { summaryNames: [...VIEW_SUMMARY_NAMES], barNames: [...VIEW_BAR_NAMES], bars: VIEW_BARS },
     regimes: [...REGIMES],
     labeler: { version: LABELER_VERSION, params: DEFAULT_LABELER_PARAMS },
     network,
@@ -59,8 +79,13 @@ export async function createTinyModel(dir: string, version = 'tiny-test-1', seed
     decision: {
       windows: 2,
       spacingMinutes: 15,
-      switchCost: 0.5,
-      validation: { argmax: { macroF1: 0, switchesPerDay: 0 }, chosen: { macroF1: 0, switchesPerDay: 0 } },
+      margin: 0.02,
+      validation: {
+        switchLimit: 0,
+        argmax: { macroF1: 0, switchesPerDay: 0 },
+        chosen: { macroF1: 0, switchesPerDay: 0 },
+        grid: [],
+      },
     },
     metrics: { validation: { macroF1: 0, accuracy: 0 } },
   };
@@ -68,20 +93,18 @@ export async function createTinyModel(dir: string, version = 'tiny-test-1', seed
   await writeArtifact(dir, {
     model,
     metadata,
-    // Unit scale: the raw features (RSI, ADX in 0..100, returns near 0) reach the network clipped at ±3.
-    scaler: {
-      featureNames: [...FEATURE_NAMES],
-      mean: FEATURE_NAMES.map(() => 0),
-      std: FEATURE_NAMES.map(() => 1),
-      clip: 3,
+    // Unit scale: the raw inputs (RSI, ADX in 0..100, returns near 0) reach the network clipped at ±3.
+    scalers: {
+      features: unitScaler(FEATURE_NAMES),
+      viewSummary: unitScaler(VIEW_SUMMARY_NAMES),
+      viewBars: unitScaler(VIEW_BAR_NAMES),
     },
     baselines: {
       majorityClass: 0,
-      logistic: {
-        featureCount,
-        weights: new Array(featureCount * REGIMES.length).fill(0),
-        bias: REGIMES.map(() => 0),
-      },
+      logistic: zeroLogistic(featureCount + CALENDAR_NAMES.length),
+      logisticView: zeroLogistic(WIDE_WIDTH),
+      causalLambda: DEFAULT_LABELER_PARAMS.segmentation.switchCost,
+      fusion: { lambda: DEFAULT_LABELER_PARAMS.segmentation.switchCost, weight: 1 },
     },
   });
   model.dispose();

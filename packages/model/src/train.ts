@@ -1,28 +1,43 @@
-import { REGIME_COUNT } from '@regime/labeler';
+import { REGIME_COUNT, VIEW_BAR_NAMES, VIEW_BARS } from '@regime/labeler';
 import { CALENDAR_COUNT, calendarInputs } from './calendar.ts';
 import type { Dataset } from './dataset.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
+import { applyScaler, type ModelScalers } from './scaler.ts';
 import { tf } from './tensorflow.ts';
 
-/** Network inputs of n samples: scaled windows (n × steps × features) and calendars (n × CALENDAR_COUNT). */
+/**
+ * Network inputs of n samples, scaled: windows (n × steps × features), calendars (n × CALENDAR_COUNT),
+ * view summaries (n × VIEW_SUMMARY_WIDTH) and view bars (n × VIEW_BARS × VIEW_BAR_WIDTH).
+ */
 export interface NetworkInputs {
   x: Float32Array;
   calendar: Float32Array;
+  viewSummary: Float32Array;
+  viewBars: Float32Array;
   steps: number;
   featureCount: number;
 }
 
-/** The network's inputs for a dataset whose windows are already scaled (`x`). */
-export function networkInputs(x: Float32Array, dataset: Dataset): NetworkInputs {
+/** The network's inputs for a dataset, scaled with the model's scalers. */
+export function networkInputs(scalers: ModelScalers, dataset: Dataset): NetworkInputs {
   return {
-    x,
+    x: applyScaler(scalers.features, dataset.windows),
     calendar: calendarInputs(dataset.asOf),
+    viewSummary: applyScaler(scalers.viewSummary, dataset.viewSummary),
+    viewBars: applyScaler(scalers.viewBars, dataset.viewBars),
     steps: dataset.steps,
     featureCount: dataset.featureCount,
   };
+}
+
+const BARS_ROW = VIEW_BARS * VIEW_BAR_NAMES.length;
+
+/** Samples in a set of network inputs. */
+export function inputCount(data: NetworkInputs): number {
+  return data.calendar.length / CALENDAR_COUNT;
 }
 
 /** Network inputs with their label indices. */
@@ -81,35 +96,38 @@ export function balancedClassWeights(labels: ArrayLike<number>): number[] {
   return counts.map((c) => (c > 0 ? labels.length / (REGIME_COUNT * c) : 0));
 }
 
-function batchTensors(data: NetworkInputs, indices: ArrayLike<number>): [tf.Tensor3D, tf.Tensor2D] {
-  const rowSize = data.steps * data.featureCount;
-  const windows = new Float32Array(indices.length * rowSize);
-  const calendars = new Float32Array(indices.length * CALENDAR_COUNT);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    windows.set(data.x.subarray(i * rowSize, (i + 1) * rowSize), k * rowSize);
+type InputTensors = [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D];
+
+/** The four input tensors of `count` samples whose rows are given by `rowsOf`. */
+function tensors(data: NetworkInputs, count: number, rows: (k: number) => number): InputTensors {
+  const windowRow = data.steps * data.featureCount;
+  const summaryRow = data.viewSummary.length / inputCount(data);
+  const windows = new Float32Array(count * windowRow);
+  const calendars = new Float32Array(count * CALENDAR_COUNT);
+  const summaries = new Float32Array(count * summaryRow);
+  const bars = new Float32Array(count * BARS_ROW);
+  for (let k = 0; k < count; k++) {
+    const i = rows(k);
+    windows.set(data.x.subarray(i * windowRow, (i + 1) * windowRow), k * windowRow);
     calendars.set(data.calendar.subarray(i * CALENDAR_COUNT, (i + 1) * CALENDAR_COUNT), k * CALENDAR_COUNT);
+    summaries.set(data.viewSummary.subarray(i * summaryRow, (i + 1) * summaryRow), k * summaryRow);
+    bars.set(data.viewBars.subarray(i * BARS_ROW, (i + 1) * BARS_ROW), k * BARS_ROW);
   }
   return [
-    tf.tensor3d(windows, [indices.length, data.steps, data.featureCount]),
-    tf.tensor2d(calendars, [indices.length, CALENDAR_COUNT]),
+    tf.tensor3d(windows, [count, data.steps, data.featureCount]),
+    tf.tensor2d(calendars, [count, CALENDAR_COUNT]),
+    tf.tensor2d(summaries, [count, summaryRow]),
+    tf.tensor3d(bars, [count, VIEW_BARS, VIEW_BAR_NAMES.length]),
   ];
 }
 
-/** The network inputs of rows [start, start + count) as tensors (views, no copy of the data). */
-export function inputTensors(data: NetworkInputs, start: number, count: number): [tf.Tensor3D, tf.Tensor2D] {
-  const rowSize = data.steps * data.featureCount;
-  return [
-    tf.tensor3d(data.x.subarray(start * rowSize, (start + count) * rowSize), [
-      count,
-      data.steps,
-      data.featureCount,
-    ]),
-    tf.tensor2d(data.calendar.subarray(start * CALENDAR_COUNT, (start + count) * CALENDAR_COUNT), [
-      count,
-      CALENDAR_COUNT,
-    ]),
-  ];
+function batchTensors(data: NetworkInputs, indices: ArrayLike<number>): InputTensors {
+  return tensors(data, indices.length, (k) => indices[k]!);
+}
+
+/** The network inputs of rows [start, start + count) as tensors. */
+export function inputTensors(data: NetworkInputs, start: number, count: number): InputTensors {
+  return tensors(data, count, (k) => start + k);
 }
 
 /** Class probabilities (n × 6), computed in batches to bound memory. */
@@ -118,7 +136,7 @@ export function predictProbabilities(
   data: NetworkInputs,
   batchSize = 512,
 ): Float32Array {
-  const n = data.calendar.length / CALENDAR_COUNT;
+  const n = inputCount(data);
   const out = new Float32Array(n * REGIME_COUNT);
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);

@@ -3,8 +3,11 @@ import { synthetic5m } from '@regime/candles/synthetic';
 import { FEATURE_NAMES, featureWindow, WINDOW_STEPS } from '@regime/features';
 import {
   BAR_MS,
+  closeLookup,
   DEFAULT_LABELER_PARAMS,
+  forwardOutcome,
   historyCandles,
+  labelerViewAsOf,
   regimeIndex,
   SeriesLabeler,
   windowSpan,
@@ -12,7 +15,8 @@ import {
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig, splitPeriods } from '../src/config.ts';
 import { asOfInstants, buildDataset } from '../src/dataset.ts';
-import { candleRange, evenSubsample } from '../src/pipeline.ts';
+import { candleRange, evenSubsample } from '../src/period-data.ts';
+import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from '../src/view-inputs.ts';
 import { historyFrom5m } from './history.ts';
 
 const params = DEFAULT_LABELER_PARAMS;
@@ -57,6 +61,17 @@ describe('buildDataset', () => {
       expect(dataset.labels[i]).toBe(regimeIndex(labels.label));
       expect(dataset.causal[i]).toBe(regimeIndex(labels.causal));
       expect(dataset.rules[i]).toBe(regimeIndex(labels.rules));
+      // The view is the labeler's own, computed from the candles alone (what the predictor computes).
+      const summary = new Float32Array(VIEW_SUMMARY_WIDTH);
+      const bars = new Float32Array(VIEW_BARS_SIZE);
+      writeViewInputs(labelerViewAsOf(candles, asOf, params), summary, 0, bars, 0);
+      expect(dataset.viewSummary.subarray(i * VIEW_SUMMARY_WIDTH, (i + 1) * VIEW_SUMMARY_WIDTH)).toEqual(
+        summary,
+      );
+      expect(dataset.viewBars.subarray(i * VIEW_BARS_SIZE, (i + 1) * VIEW_BARS_SIZE)).toEqual(bars);
+      const outcome = forwardOutcome(asOf, closeLookup(candles));
+      expect(dataset.outcome.volRatio[i]).toBe(Math.fround(outcome?.volRatio ?? Number.NaN));
+      expect(dataset.outcome.efficiency[i]).toBe(Math.fround(outcome?.efficiency ?? Number.NaN));
     }
     // The first labelled instant has the label history and the causal warm-up behind it; the last has
     // the settling bars ahead.

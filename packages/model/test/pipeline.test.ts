@@ -3,18 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthetic5m } from '@regime/candles/synthetic';
 import { FEATURE_NAMES, featureWindows } from '@regime/features';
-import { REGIMES } from '@regime/labeler';
+import { labelerViewAsOf, REGIMES, VIEW_SUMMARY_NAMES } from '@regime/labeler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_FILES, ModelArtifactError, readArtifact, writeArtifact } from '../src/artifact.ts';
 import { calendarInputs } from '../src/calendar.ts';
 import { parseTrainConfig } from '../src/config.ts';
 import { evaluateClassifiers } from '../src/evaluate.ts';
 import type { ModelMetadata } from '../src/metadata.ts';
-import { loadRegimeModel } from '../src/model.ts';
-import { smokeMetrics, splitDataset, type TrainedArtifact, trainPipeline } from '../src/pipeline.ts';
+import { loadRegimeModel, type ModelInput } from '../src/model.ts';
+import { splitDataset } from '../src/period-data.ts';
+import { smokeMetrics, type TrainedArtifact, trainPipeline } from '../src/pipeline.ts';
 import { applyScaler } from '../src/scaler.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
 import { predictProbabilities } from '../src/train.ts';
+import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from '../src/view-inputs.ts';
 import { historyFrom5m } from './history.ts';
 
 // 26 days of synthetic 5m candles with changing drift and volatility, as TESTUSDT.
@@ -37,8 +39,8 @@ const config = parseTrainConfig(
     validationFrom: '2024-01-23',
     testFrom: '2024-01-25',
     splitGapHours: 7,
-    strideMinutes: { train: 60, validation: 60, test: 60 },
-    model: { units: 8, maxEpochs: 2, patience: 2, batchSize: 32, seed: 7 },
+    strideMinutes: { train: 60, validation: 15, test: 60 },
+    model: { units: 8, windowUnits: 4, hidden: 8, maxEpochs: 2, patience: 2, batchSize: 32, seed: 7 },
     smoke: { symbol: 'TESTUSDT', from: '2024-01-25', to: '2024-01-25T12:00:00Z', strideMinutes: 60 },
   }),
   'inline.json',
@@ -46,6 +48,15 @@ const config = parseTrainConfig(
 
 let dir: string;
 let trained: TrainedArtifact;
+
+/** What the model reads at each instant, built straight from the candles. */
+function modelInputs(asOfs: number[]): ModelInput[] {
+  const windows = featureWindows(inputs[0]!.history, asOfs);
+  return windows.map((window) => ({
+    window,
+    view: labelerViewAsOf(candles, window.asOf, trained.metadata.labeler.params),
+  }));
+}
 
 beforeAll(async () => {
   await initTensorflow();
@@ -70,9 +81,17 @@ describe('training pipeline on synthetic candles', () => {
     expect(m.featureNames).toEqual(FEATURE_NAMES);
     expect(m.metrics.smoke?.samples).toBe(12);
     const bias = m.training.decisionBias!;
-    expect(bias.validationMacroF1.lstmAfter).toBeGreaterThanOrEqual(bias.validationMacroF1.lstmBefore);
-    expect(m.metrics.validation.macroF1).toBe(bias.validationMacroF1.lstmAfter);
-    expect(trained.scaler.mean).toHaveLength(FEATURE_NAMES.length);
+    expect(bias.validationMacroF1.modelAfter).toBeGreaterThanOrEqual(bias.validationMacroF1.modelBefore);
+    expect(bias.validationMacroF1.logisticViewAfter).toBeGreaterThanOrEqual(
+      bias.validationMacroF1.logisticViewBefore,
+    );
+    expect(m.metrics.validation.macroF1).toBe(bias.validationMacroF1.modelAfter);
+    expect(trained.scalers.features.mean).toHaveLength(FEATURE_NAMES.length);
+    expect(trained.scalers.viewSummary.mean).toHaveLength(VIEW_SUMMARY_NAMES.length);
+    // The decision layer was tuned on validation: every setting tried is recorded, the chosen one among them.
+    const d = m.decision;
+    expect(d.validation.grid.length).toBeGreaterThan(1);
+    expect(d.validation.grid.some((g) => g.windows === d.windows && g.margin === d.margin)).toBe(true);
     expect(Object.values(m.training.classCounts).reduce((a, b) => a + b, 0)).toBe(m.training.samples.train);
   });
 
@@ -87,12 +106,19 @@ describe('training pipeline on synthetic candles', () => {
   it('round-trips through the artifact folder with identical predictions', async () => {
     const model = await loadRegimeModel(join(dir, 'model'));
     const asOfs = [Date.UTC(2024, 0, 25, 3, 5), Date.UTC(2024, 0, 25, 7, 30)];
-    const windows = featureWindows(inputs[0]!.history, asOfs);
-    const predictions = await model.predict(windows);
-    const raw = new Float64Array(windows.flatMap((w) => Array.from(w.values)));
+    const batch = modelInputs(asOfs);
+    const predictions = await model.predict(batch);
+    const raw = new Float64Array(batch.flatMap((b) => Array.from(b.window.values)));
+    const summaries = new Float32Array(batch.length * VIEW_SUMMARY_WIDTH);
+    const bars = new Float32Array(batch.length * VIEW_BARS_SIZE);
+    batch.forEach((b, i) => {
+      writeViewInputs(b.view, summaries, i * VIEW_SUMMARY_WIDTH, bars, i * VIEW_BARS_SIZE);
+    });
     const expected = predictProbabilities(trained.model, {
-      x: applyScaler(trained.scaler, raw),
+      x: applyScaler(trained.scalers.features, raw),
       calendar: calendarInputs(asOfs),
+      viewSummary: applyScaler(trained.scalers.viewSummary, summaries),
+      viewBars: applyScaler(trained.scalers.viewBars, bars),
       steps: 64,
       featureCount: FEATURE_NAMES.length,
     });
@@ -105,7 +131,7 @@ describe('training pipeline on synthetic candles', () => {
     });
     expect(model.version).toBe('test-model');
     model.dispose();
-    await expect(model.predict(windows)).rejects.toThrow(/disposed/);
+    await expect(model.predict(batch)).rejects.toThrow(/disposed/);
   });
 
   it('reproduces the smoke check recorded at training time from the saved artifact', async () => {
@@ -113,7 +139,7 @@ describe('training pipeline on synthetic candles', () => {
     const smoke = loaded.metadata.metrics.smoke!;
     const again = await smokeMetrics(
       loaded.model,
-      loaded.scaler,
+      loaded.scalers,
       inputs,
       {
         symbol: smoke.symbol,
@@ -127,16 +153,16 @@ describe('training pipeline on synthetic candles', () => {
     expect(again).toEqual(smoke);
   });
 
-  it('evaluates the LSTM and every baseline on the same samples', async () => {
+  it('evaluates the model, every baseline and the hybrid reference on the same samples', async () => {
     const { dataset } = await splitDataset(
       inputs,
       { from: Date.parse('2024-01-25'), to: Date.parse('2024-01-26') },
       60,
       trained.metadata.labeler.params,
     );
-    const results = evaluateClassifiers(
+    const { results, profile, decisionGrid } = evaluateClassifiers(
       trained.model,
-      trained.scaler,
+      trained.scalers,
       trained.baselines,
       dataset,
       60,
@@ -145,8 +171,13 @@ describe('training pipeline on synthetic candles', () => {
     for (const r of Object.values(results)) {
       expect(r.samples).toBe(dataset.size);
       expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(dataset.size);
+      expect(r.perSymbol.TESTUSDT?.samples).toBe(dataset.size);
     }
-    expect(results.lstm.ece).not.toBeNull();
+    expect(results.model.ece).not.toBeNull();
+    expect(decisionGrid[0]!.macroF1).toBe(results.modelArgmax.macroF1);
+    // Each regime's profile rows add up to the all-instants row.
+    const regimeRows = REGIMES.reduce((n, r) => n + profile.written[r].samples, 0);
+    expect(regimeRows).toBe(profile.written.all.samples);
     expect(results.majority.perClass[REGIMES[trained.baselines.majorityClass]!].recall).toBe(
       dataset.labels.some((l) => l === trained.baselines.majorityClass) ? 1 : 0,
     );
@@ -188,6 +219,18 @@ describe('artifact verification', () => {
     ['features version', (m) => (m.featuresVersion = 1), /features version 1/],
     ['calendar inputs', (m) => (m.calendarNames = ['weekend']), /calendar inputs \[weekend\]/],
     ['format', (m) => ((m as { format: number }).format = 99), /format 99/],
+    [
+      'input layout (format 3: window and calendar only)',
+      (m) => ((m as { format: number }).format = 3),
+      /format 3 \(inputs: window \(64 × 36\) \+ calendar\); this build reads format 4 \(inputs: .*view_summary.*\): retrain/,
+    ],
+    [
+      'labeler view',
+      (m) => {
+        m.view.summaryNames = [...m.view.summaryNames].reverse();
+      },
+      /labeler view summary differs/,
+    ],
     ['a missing field', (m) => delete (m as Partial<ModelMetadata>).training, /metadata\.json: training/],
   ];
 
@@ -202,18 +245,28 @@ describe('artifact verification', () => {
     await expect(loadRegimeModel(join(dir, 'nowhere'))).rejects.toThrow(/cannot read metadata\.json/);
   });
 
-  it('refuses windows the model was not trained on', async () => {
+  it('refuses inputs the model was not trained on', async () => {
     const model = await loadRegimeModel(join(dir, 'model'));
-    const [w] = featureWindows(inputs[0]!.history, [Date.UTC(2024, 0, 25)]);
-    await expect(model.predict([{ ...w!, featureNames: [...FEATURE_NAMES].reverse() }])).rejects.toThrow(
+    const [input] = modelInputs([Date.UTC(2024, 0, 25)]);
+    const w = input!.window;
+    const refused = (changed: Partial<ModelInput>) => model.predict([{ ...input!, ...changed }]);
+    await expect(refused({ window: { ...w, featureNames: [...FEATURE_NAMES].reverse() } })).rejects.toThrow(
       /feature names/,
     );
     await expect(
-      model.predict([{ ...w!, steps: 32, values: w!.values.subarray(0, 32 * 36) }]),
+      refused({ window: { ...w, steps: 32, values: w.values.subarray(0, 32 * 36) } }),
     ).rejects.toThrow(/32 steps/);
-    const values = Float64Array.from(w!.values);
+    const values = Float64Array.from(w.values);
     values[5] = Number.NaN;
-    await expect(model.predict([{ ...w!, values }])).rejects.toThrow(/non-finite/);
+    await expect(refused({ window: { ...w, values } })).rejects.toThrow(/non-finite/);
+    const bars = Float64Array.from(input!.view.bars);
+    bars[7] = Number.POSITIVE_INFINITY;
+    await expect(refused({ view: { ...input!.view, bars } })).rejects.toThrow(
+      /view's bars value 7 is not finite/,
+    );
+    await expect(refused({ view: { ...input!.view, asOf: w.asOf - 300_000 } })).rejects.toThrow(
+      /labeler view is as of/,
+    );
     model.dispose();
   });
 });

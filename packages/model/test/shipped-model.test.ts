@@ -8,7 +8,8 @@ import { fileCandleSource } from '../src/candle-source.ts';
 import type { EvaluationReport } from '../src/evaluate.ts';
 import { defaultModelDir } from '../src/model.ts';
 import { cardFacts, renderCardFacts } from '../src/model-card.ts';
-import { candleRange, smokeMetrics } from '../src/pipeline.ts';
+import { candleRange } from '../src/period-data.ts';
+import { smokeMetrics } from '../src/pipeline.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
 
 const dir = defaultModelDir();
@@ -37,7 +38,7 @@ describe('the shipped model', () => {
   describe.skipIf(!hasSharedKlines())('on the real candles in ../shared', () => {
     it('reproduces the smoke check recorded when it was trained', async () => {
       await initTensorflow();
-      const { model, metadata, scaler } = await readArtifact(dir);
+      const { model, metadata, scalers } = await readArtifact(dir);
       const smoke = metadata.metrics.smoke;
       expect(smoke).toBeDefined();
       const period = { from: Date.parse(smoke!.from), to: Date.parse(smoke!.to) };
@@ -47,7 +48,7 @@ describe('the shipped model', () => {
       );
       const again = await smokeMetrics(
         model,
-        scaler,
+        scalers,
         [{ symbol: smoke!.symbol, history }],
         { symbol: smoke!.symbol, ...period, strideMinutes: smoke!.strideMinutes },
         metadata.labeler.params,

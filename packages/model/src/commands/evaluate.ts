@@ -3,14 +3,22 @@ import { dirname, resolve } from 'node:path';
 import { readArtifact } from '../artifact.ts';
 import type { SymbolHistory } from '../dataset.ts';
 import {
+  classifierNames,
   classShare,
   type EvaluationReport,
   evaluateClassifiers,
   labelStability,
-  renderReportMarkdown,
 } from '../evaluate.ts';
-import { candleRange, historyHash, splitDataset } from '../pipeline.ts';
+import {
+  candleRange,
+  DECISION_LEAD_IN_MS,
+  historyHash,
+  samplesFrom,
+  selectSamples,
+  splitDataset,
+} from '../period-data.ts';
 import { progressReporter } from '../progress.ts';
+import { renderReportMarkdown } from '../report-markdown.ts';
 import { initTensorflow } from '../tensorflow.ts';
 import { iso, loadHistories, logger, openSource, type SourceOptions } from './options.ts';
 
@@ -29,6 +37,8 @@ function reproducible(report: EvaluationReport): unknown {
     classShare: report.classShare,
     labels: report.labels,
     results: report.results,
+    decision: report.decision,
+    profile: report.profile,
   };
 }
 
@@ -37,7 +47,7 @@ export async function evaluate(
 ): Promise<void> {
   const started = performance.now();
   const { backend } = await initTensorflow();
-  const { model, metadata, scaler, baselines } = await readArtifact(resolve(opts.model));
+  const { model, metadata, scalers, baselines } = await readArtifact(resolve(opts.model));
   const params = metadata.labeler.params;
   const test = metadata.training.periods.test;
   const period = { from: opts.from ?? Date.parse(test.from), to: opts.to ?? Date.parse(test.to) };
@@ -55,13 +65,28 @@ export async function evaluate(
     'building the evaluation set',
   );
   const progress = progressReporter(logger, 0);
-  const { dataset, skipped } = await splitDataset(inputs, period, strideMinutes, params, (d) =>
-    progress.update({ stage: 'dataset', split: 'test', dataset: d }),
+  // The decision layer's lead-in: the windows the first instants' written regime reads, not scored.
+  const built = await splitDataset(
+    inputs,
+    { from: period.from - DECISION_LEAD_IN_MS, to: period.to },
+    strideMinutes,
+    params,
+    (d) => progress.update({ stage: 'dataset', split: 'test', dataset: d }),
   );
   progress.stop();
-  if (dataset.size === 0) throw new Error('no usable samples in the evaluation period');
-  const results = evaluateClassifiers(model, scaler, baselines, dataset, strideMinutes, metadata.decision);
+  const scored = samplesFrom(built.dataset, period.from);
+  if (scored.length === 0) throw new Error('no usable samples in the evaluation period');
+  const evaluation = evaluateClassifiers(
+    model,
+    scalers,
+    baselines,
+    built.dataset,
+    strideMinutes,
+    metadata.decision,
+    scored,
+  );
   model.dispose();
+  const dataset = selectSamples(built.dataset, scored);
   const report: EvaluationReport = {
     model: {
       version: metadata.version,
@@ -75,12 +100,22 @@ export async function evaluate(
       to: iso(period.to),
       strideMinutes,
       samples: dataset.size,
-      skipped,
+      skipped: built.skipped,
       dataHash: historyHash(inputs),
     },
     classShare: classShare(dataset.labels),
     labels: labelStability(dataset, strideMinutes),
-    results,
+    classifierNames: classifierNames(baselines),
+    results: evaluation.results,
+    decision: {
+      rule: {
+        windows: metadata.decision.windows,
+        spacingMinutes: metadata.decision.spacingMinutes,
+        margin: metadata.decision.margin,
+      },
+      grid: evaluation.decisionGrid,
+    },
+    profile: evaluation.profile,
     seconds: (performance.now() - started) / 1000,
   };
   const paths = reportPaths(opts.out);
@@ -95,13 +130,7 @@ export async function evaluate(
     logger.info(`the evaluation reproduces ${opts.expect} exactly`);
   }
   logger.info(
-    {
-      lstm: results.lstm.macroF1,
-      causal: results.causal.macroF1,
-      rules: results.rules.macroF1,
-      logistic: results.logistic.macroF1,
-      majority: results.majority.macroF1,
-    },
-    `wrote ${paths.md} and ${paths.json}: LSTM macro-F1 ${results.lstm.macroF1.toFixed(4)} on ${dataset.size} samples`,
+    Object.fromEntries(Object.entries(report.results).map(([c, r]) => [c, r.macroF1])),
+    `wrote ${paths.md} and ${paths.json}: macro-F1 argmax ${report.results.modelArgmax.macroF1.toFixed(4)}, written ${report.results.model.macroF1.toFixed(4)} (${report.results.model.switchesPerDay.toFixed(2)} switches/day) on ${dataset.size} samples`,
   );
 }

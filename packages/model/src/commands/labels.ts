@@ -9,7 +9,7 @@ import {
   SeriesLabeler,
   settleCurve,
 } from '@regime/labeler';
-import { candleRange } from '../pipeline.ts';
+import { candleRange } from '../period-data.ts';
 import { iso, logger, openSource, type SourceOptions } from './options.ts';
 
 /** Labeler 2 on real candles: coverage, persistence, character and settling (the tables of REGIMES.md). */

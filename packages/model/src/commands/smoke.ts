@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CandleHistory } from '@regime/features';
 import { ARTIFACT_FILES, readArtifact } from '../artifact.ts';
-import { candleRange, smokeMetrics } from '../pipeline.ts';
+import { candleRange } from '../period-data.ts';
+import { smokeMetrics } from '../pipeline.ts';
 import { initTensorflow } from '../tensorflow.ts';
 import { logger, openSource, type SourceOptions } from './options.ts';
 
@@ -12,7 +13,7 @@ export async function smoke(
 ): Promise<void> {
   const dir = resolve(opts.model);
   await initTensorflow();
-  const { model, metadata, scaler } = await readArtifact(dir);
+  const { model, metadata, scalers } = await readArtifact(dir);
   const recorded = metadata.metrics.smoke;
   const symbol = opts.symbol ?? recorded?.symbol;
   const from = opts.from ?? (recorded ? Date.parse(recorded.from) : undefined);
@@ -30,7 +31,7 @@ export async function smoke(
   }
   const check = await smokeMetrics(
     model,
-    scaler,
+    scalers,
     [{ symbol, history }],
     { symbol, from, to, strideMinutes },
     metadata.labeler.params,
