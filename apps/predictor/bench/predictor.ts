@@ -2,7 +2,8 @@
  * Predictor benchmark (npm run bench -w @regime/predictor). Needs QuestDB and Redis (npm run stack:up).
  *
  * 1. Throughput: 100 symbols × 5 official as-of instants enqueued by one tick → predictions per second
- *    (pg reads of ~1,400 candles per prediction, feature windows, batched model calls, ILP writes).
+ *    (pg reads of the candles, feature windows, the labeler view, batched model calls, ILP writes),
+ *    with the time per prediction of each stage.
  * 2. Candle close → official row queryable: for each sample instant T the candles closing at T are
  *    written (what the collector does at the close); from QuestDB's acknowledgement of that write, a tick
  *    is triggered at once (OFFICIAL_OFFSET_MS = 0 here: the production offset is a deliberate wait on top
@@ -78,6 +79,12 @@ async function modelDir(): Promise<{ dir: string; cleanup: () => void }> {
     'note: no shipped model yet; benchmarking an untrained model of the same input shape (8 LSTM units)',
   );
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** predictor_stage_seconds_total by stage. */
+async function stageSeconds(predictor: Predictor): Promise<Record<string, number>> {
+  const { values } = await predictor.metrics.stageSeconds.get();
+  return Object.fromEntries(values.map((v) => [String(v.labels.stage), v.value]));
 }
 
 async function main(): Promise<void> {
@@ -171,6 +178,7 @@ async function main(): Promise<void> {
 
     // 1. Throughput.
     now = T0 + (THROUGHPUT_INSTANTS - 1) * STEP;
+    const stagesBefore = await stageSeconds(running);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     await tick();
@@ -182,12 +190,20 @@ async function main(): Promise<void> {
     const batchSum = batches.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
     const batchCount = batches.find((v) => v.metricName?.endsWith('_count'))?.value ?? 1;
     const predictions = SYMBOLS.length * THROUGHPUT_INSTANTS;
+    const stagesAfter = await stageSeconds(running);
+    const perPrediction = (stage: string) =>
+      ((((stagesAfter[stage] ?? 0) - (stagesBefore[stage] ?? 0)) * 1000) / predictions).toFixed(3);
     console.log(
       `throughput: ${predictions} official predictions (${SYMBOLS.length} symbols × ${THROUGHPUT_INSTANTS} instants) ` +
         `in ${seconds.toFixed(2)} s = ${(predictions / seconds).toFixed(0)} predictions/s (target ≥ 100); ` +
         `${(batchSum / batchCount).toFixed(1)} windows per model call on average (CONCURRENCY ${config.concurrency}); ` +
         `this process used ${cpuMsPerPrediction.toFixed(1)} ms CPU per prediction ` +
         `(= ${(1000 / cpuMsPerPrediction).toFixed(0)} predictions/s per fully available core)`,
+    );
+    console.log(
+      `per prediction, by stage: read ${perPrediction('read')} ms (wall, waiting for QuestDB included), ` +
+        `features ${perPrediction('features')} ms, labeler view ${perPrediction('view')} ms, ` +
+        `model + decision ${perPrediction('model')} ms, write ${perPrediction('write')} ms (wall)`,
     );
 
     // 2. Candle close → official row queryable.

@@ -1,4 +1,4 @@
-import { type PredictionInputs, predictRegimes, SymbolCaches } from '@regime/inference';
+import { type PredictionInputs, predictRegimes, type StageTimes, SymbolCaches } from '@regime/inference';
 import type { PredictionRow } from '@regime/questdb';
 import type { Clock } from '@regime/service';
 import type { ModelHolder } from './model-holder.ts';
@@ -32,6 +32,8 @@ export interface PredictionBatcherOptions {
   /** How long a batch may wait for reserved jobs still reading their candles (wall ms). */
   batchWaitMs: number;
   onBatch?: (size: number) => void;
+  /** Milliseconds per stage of each batch (features, view, model, write). */
+  onStages?: (times: StageTimes & { write: number }) => void;
 }
 
 /**
@@ -130,9 +132,11 @@ export class PredictionBatcher {
     try {
       await this.options.models.use(async (model) => {
         const caches = this.cachesFor(model.version, batch);
+        const times: StageTimes = { features: 0, view: 0, model: 0 };
         const outcomes = await predictRegimes(
           model,
           batch.map((item) => ({ asOf: item.asOf, inputs: item.inputs, caches: caches.get(item.symbol)! })),
+          { times },
         );
         forgetOld(caches, batch);
         const rows: PredictionRow[] = [];
@@ -158,13 +162,18 @@ export class PredictionBatcher {
           });
           written.push(item);
         });
-        if (rows.length === 0) return;
+        if (rows.length === 0) {
+          this.options.onStages?.({ ...times, write: 0 });
+          return;
+        }
+        const writeStart = performance.now();
         try {
           await this.options.write(rows);
         } catch (error) {
           for (const item of written) item.reject(error as Error);
           return;
         }
+        this.options.onStages?.({ ...times, write: performance.now() - writeStart });
         written.forEach((item, i) => {
           item.resolve(rows[i]!);
         });

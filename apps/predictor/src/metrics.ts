@@ -34,6 +34,12 @@ export function createPredictorMetrics(queueCounts?: () => Promise<Record<string
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [registry],
   });
+  const stageSeconds = new Counter({
+    name: 'predictor_stage_seconds_total',
+    help: 'Time spent per stage of a prediction: read (candles from QuestDB), features, view (the labeler view), model (network and decision), write (ILP)',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  });
   const ticks = new Counter({
     name: 'predictor_ticks_total',
     help: 'Scheduler ticks handled by this process',
@@ -71,6 +77,7 @@ export function createPredictorMetrics(queueCounts?: () => Promise<Record<string
     jobsMissed,
     latency,
     batchSize,
+    stageSeconds,
     ticks,
     enqueued,
     modelReloads,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BinanceRest, serviceClock } from '@regime/binance';
 import { FeatureError } from '@regime/features';
 import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
+import { LabelerViewError } from '@regime/labeler';
 import { defaultModelDir, initTensorflow } from '@regime/model';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Clock, type Logger, logRedisError, startOpsServer } from '@regime/service';
@@ -32,7 +33,11 @@ export interface Predictor {
 
 /** Retrying helps: the candles may still arrive (collector lag, gap fill). */
 function failureReason(error: unknown): 'not_ready' | 'error' {
-  return error instanceof CandlesNotReadyError || error instanceof FeatureError ? 'not_ready' : 'error';
+  return error instanceof CandlesNotReadyError ||
+    error instanceof FeatureError ||
+    error instanceof LabelerViewError
+    ? 'not_ready'
+    : 'error';
 }
 
 /**
@@ -71,6 +76,9 @@ export async function startPredictor(
     batchMax: config.batchMax,
     batchWaitMs: config.batchWaitMs,
     onBatch: (size) => metrics.batchSize.observe(size),
+    onStages: (times) => {
+      for (const [stage, ms] of Object.entries(times)) metrics.stageSeconds.inc({ stage }, ms / 1000);
+    },
   });
   // Completed and failed jobs are kept for the whole catch-up window (in wall time), so a tick that
   // finds an instant still without a row (WAL not applied yet, or missed for good) does not run it again.
@@ -152,7 +160,10 @@ export async function startPredictor(
     try {
       let inputs: PredictionInputs;
       try {
-        inputs = inputsAsOf(await candles.recent(symbol, asOf), mode, asOf, warmup);
+        const readStart = performance.now();
+        const recent = await candles.recent(symbol, asOf);
+        metrics.stageSeconds.inc({ stage: 'read' }, (performance.now() - readStart) / 1000);
+        inputs = inputsAsOf(recent, mode, asOf, warmup);
       } catch (error) {
         place.cancel();
         throw error;

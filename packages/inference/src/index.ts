@@ -14,5 +14,6 @@ export {
   type PredictionOutcome,
   type PredictionRequest,
   predictRegimes,
+  type StageTimes,
   SymbolCaches,
 } from './predict.ts';

@@ -57,6 +57,16 @@ export interface PredictionRequest {
 
 export type PredictionOutcome = { ok: true; prediction: RegimePrediction } | { ok: false; error: Error };
 
+/** Milliseconds spent per stage of predictRegimes, added to by each call that is given it. */
+export interface StageTimes {
+  /** Feature windows. */
+  features: number;
+  /** The labeler's view (evidence of new bars, forward recursion, bar rows). */
+  view: number;
+  /** Scaling, the network, the decision layer. */
+  model: number;
+}
+
 const FIVE_MINUTES = 300_000;
 
 /**
@@ -117,10 +127,17 @@ export function modelInputAt(
   history: CandleSeries,
   at: number,
   params: LabelerParams,
-  options: { live?: PredictionInputs['live']; views?: ViewCache } = {},
+  options: { live?: PredictionInputs['live']; views?: ViewCache; times?: StageTimes } = {},
 ): ModelInput {
+  const t0 = performance.now();
   const window = featureWindow(historyAsOf(history, at), at, options.live ? { live: options.live } : {});
-  return { window, view: labelerViewAsOf(history['5m'], at, params, options.views) };
+  const t1 = performance.now();
+  const view = labelerViewAsOf(history['5m'], at, params, options.views);
+  if (options.times) {
+    options.times.features += t1 - t0;
+    options.times.view += performance.now() - t1;
+  }
+  return { window, view };
 }
 
 /** Index of the candle opening at `openTime` in sorted candles, or -1. */
@@ -180,6 +197,7 @@ function requestWindows(
   model: RegimeModel,
   request: PredictionRequest,
   pending: Map<SymbolCaches, Map<string, WindowSlot>>,
+  times: StageTimes | undefined,
 ): WindowSlot[] {
   const { asOf, inputs, caches } = request;
   const params = model.metadata.labeler.params;
@@ -202,6 +220,7 @@ function requestWindows(
       const options = {
         ...(live && inputs.live ? { live: inputs.live } : {}),
         ...(caches ? { views: caches.views } : {}),
+        ...(times ? { times } : {}),
       };
       built = { key, asOf: at, input: modelInputAt(inputs.history, at, params, options) };
     } catch (error) {
@@ -234,7 +253,9 @@ function requestWindows(
 export async function predictRegimes(
   model: RegimeModel,
   requests: readonly PredictionRequest[],
+  options: { times?: StageTimes } = {},
 ): Promise<PredictionOutcome[]> {
+  const { times } = options;
   const pending = new Map<SymbolCaches, Map<string, WindowSlot>>();
   for (const r of requests) if (r.caches && !pending.has(r.caches)) pending.set(r.caches, new Map());
   const outcomes: PredictionOutcome[] = new Array(requests.length);
@@ -245,7 +266,7 @@ export async function predictRegimes(
   const built: { position: number; slots: WindowSlot[] }[] = [];
   for (let i = 0; i < requests.length; i++) {
     try {
-      const slots = requestWindows(model, requests[i]!, pending);
+      const slots = requestWindows(model, requests[i]!, pending, times);
       built.push({ position: i, slots });
       for (const s of slots) {
         if (s.input && !queued.has(s)) {
@@ -259,6 +280,7 @@ export async function predictRegimes(
     }
   }
   if (built.length === 0) return outcomes;
+  const modelStart = performance.now();
   const answers = inputs.length > 0 ? await answerAll(model, inputs) : [];
   toAnswer.forEach(({ slot, caches }, k) => {
     slot.answer = answers[k]!;
@@ -277,6 +299,7 @@ export async function predictRegimes(
             prediction: decidePrediction(model.decision, own.slice(lastRefused + 1) as RegimePrediction[]),
           };
   }
+  if (times) times.model += performance.now() - modelStart;
   return outcomes;
 }
 

@@ -166,7 +166,11 @@ export async function trainPipeline(
     progress('validation'),
   );
   const full = built.dataset;
-  const train = selectSamples(full, evenSubsample(full.size, config.maxTrainSamples));
+  // A subsample is a copy; without one the full set is used as it is (it is gigabytes for nine pairs).
+  const train =
+    config.maxTrainSamples !== undefined && config.maxTrainSamples < full.size
+      ? selectSamples(full, evenSubsample(full.size, config.maxTrainSamples))
+      : full;
   const withLeadIn = validationBuilt.dataset;
   const scored = samplesFrom(withLeadIn, periods.validation.from);
   const validation = selectSamples(withLeadIn, scored);
