@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Candle, closeTimeOf, INTERVAL_MS, type Interval } from '@regime/candles';
+import { type Candle, closeTimeOf, INTERVAL_MS, type Interval, seededRandom } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir, sharedReferenceDir } from '@regime/candles/files';
 import { aggregateCandles, type CandleHistory } from '../src/index.ts';
 
@@ -48,16 +48,7 @@ export function realHistory(from: number, to: number, hourlyLead = 20 * DAY): Ca
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so generated data is reproducible. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = seededRandom;
 
 /** A random-walk 5m series from `start` (hour-aligned), aggregated into 15m and 1h like the exchange does. */
 export function syntheticHistory(seed: number, start: number, count5m: number): CandleHistory {

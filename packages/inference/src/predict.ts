@@ -1,4 +1,4 @@
-import { type Candle, INTERVAL_MS } from '@regime/candles';
+import { type Candle, INTERVAL_MS, indexOfOpen } from '@regime/candles';
 import { featureWindow, warmupCandles } from '@regime/features';
 import {
   BASE_INTERVAL_MS,
@@ -147,20 +147,6 @@ export function modelInputAt(
     options.times.view += cpuMs() - t1;
   }
   return { window, view };
-}
-
-/** Index of the candle opening at `openTime` in sorted candles, or -1. */
-function indexOfOpen(candles: readonly Candle[], openTime: number): number {
-  let lo = 0;
-  let hi = candles.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const t = candles[mid]!.openTime;
-    if (t === openTime) return mid;
-    if (t < openTime) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Candle } from '@regime/candles';
+import { type Candle, indexOfOpen } from '@regime/candles';
 import {
   type BaseSeries,
   evidenceOfShapes,
@@ -111,20 +111,6 @@ export class ViewCache {
     for (const map of [this.shapes, this.bars] as const)
       for (const key of map.keys()) if (key < barClose) map.delete(key);
   }
-}
-
-/** Index of the candle opening at `openTime` in sorted candles, or -1. */
-function indexOfOpen(candles: readonly Candle[], openTime: number): number {
-  let lo = 0;
-  let hi = candles.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const t = candles[mid]!.openTime;
-    if (t === openTime) return mid;
-    if (t < openTime) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
 
 const iso = (t: number) => new Date(t).toISOString();

@@ -1,7 +1,7 @@
 import { REGIME_LABELS, REGIMES } from '@regime/labeler';
 import type { EvaluationReport } from './evaluate.ts';
 import type { ModelMetadata } from './metadata.ts';
-import { renderReportMarkdown } from './report-markdown.ts';
+import { decisionGridTable, renderReportMarkdown } from './report-markdown.ts';
 
 /**
  * MODEL_CARD.md is part generated, part written by hand: the generated part sits between these
@@ -67,12 +67,7 @@ function decisionGridLines(d: ModelMetadata['decision']): string[] {
   return [
     '### Decision layer on validation: every setting tried',
     '',
-    '| windows | margin | macro-F1 | switches / day | median delay |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-    ...d.validation.grid.map(
-      (g) =>
-        `| ${g.windows} | ${g.margin} | ${num(g.macroF1)} | ${g.switchesPerDay.toFixed(2)} | ${g.medianDelayMinutes === null ? 'n/a' : `${g.medianDelayMinutes} min`} |`,
-    ),
+    ...decisionGridTable(d.validation.grid),
     '',
   ];
 }

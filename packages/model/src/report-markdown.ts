@@ -1,4 +1,5 @@
 import { REGIME_LABELS, REGIMES, type Regime } from '@regime/labeler';
+import type { DecisionScore } from './decision.ts';
 import { BASELINES, CLASSIFIERS, type Classifier, type EvaluationReport } from './evaluate.ts';
 import type { RegimeProfile } from './profile.ts';
 
@@ -48,6 +49,18 @@ function targetLines(report: EvaluationReport): string[] {
         : `${hybrid} does not beat the model's argmax (${signed(hybridMargin)}).`,
   );
   return lines;
+}
+
+/** The decision layer's settings as a table: macro-F1, switches per day and median delay of each. */
+export function decisionGridTable(grid: readonly DecisionScore[]): string[] {
+  return [
+    '| windows | margin | macro-F1 | switches / day | median delay |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...grid.map(
+      (g) =>
+        `| ${g.windows} | ${g.margin} | ${num(g.macroF1)} | ${g.switchesPerDay.toFixed(2)} | ${g.medianDelayMinutes === null ? 'n/a' : `${g.medianDelayMinutes} min`} |`,
+    ),
+  ];
 }
 
 function profileTable(title: string, profile: RegimeProfile): string[] {
@@ -120,12 +133,7 @@ export function renderReportMarkdown(report: EvaluationReport): string {
     '',
     `Chosen on validation: ${report.decision.rule.windows} windows ${report.decision.rule.spacingMinutes} min apart, margin ${report.decision.rule.margin}. Every setting tried:`,
     '',
-    '| windows | margin | macro-F1 | switches / day | median delay |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-    ...report.decision.grid.map(
-      (g) =>
-        `| ${g.windows} | ${g.margin} | ${num(g.macroF1)} | ${g.switchesPerDay.toFixed(2)} | ${g.medianDelayMinutes === null ? 'n/a' : `${g.medianDelayMinutes} min`} |`,
-    ),
+    ...decisionGridTable(report.decision.grid),
     '',
     '### What each regime meant for the next 4 hours',
     '',

@@ -39,16 +39,7 @@ export function fitScaler(
 
 /** Scaled copy of `values` (any number of rows of the scaler's features) as float32. */
 export function applyScaler(scaler: ScalerState, values: ArrayLike<number>): Float32Array {
-  const f = scaler.mean.length;
-  if (values.length % f !== 0) throw new Error(`expected a multiple of ${f} values, got ${values.length}`);
-  const out = new Float32Array(values.length);
-  const { mean, std, clip } = scaler;
-  for (let i = 0; i < values.length; i++) {
-    const j = i % f;
-    const z = (values[i]! - mean[j]!) / std[j]!;
-    out[i] = Math.min(clip, Math.max(-clip, z));
-  }
-  return out;
+  return applyScalerInPlace(scaler, Float32Array.from(values));
 }
 
 /** Scales `values` in place (the caller no longer needs the raw values): no copy of gigabytes of windows. */

@@ -1,4 +1,4 @@
-import type { Interval, Kline } from '@regime/candles';
+import { type Interval, type Kline, seededRandom } from '@regime/candles';
 import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import {
   type BacktestEquityRow,
@@ -42,16 +42,7 @@ export interface Fixture {
 }
 
 /** mulberry32: small, seeded, good enough to make varied but reproducible data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function prediction(
   rand: () => number,
