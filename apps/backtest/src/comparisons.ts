@@ -102,24 +102,39 @@ export function overallVerdict(
   return (
     `Aim not met: no regime strategy beats its regime-free twin on Sharpe after costs with the ${interval} above 0; ` +
     `the best, ${best.strategy}, is ${describeDifference(best)} against ${best.twin}.` +
-    ceilingNote(best, of(best, 'hindsight'), of(best, 'causal'))
+    ceilingNote(comparisons)
   );
+}
+
+/**
+ * What the reference rows say when no model row wins: if no hindsight ceiling beats its twin, the
+ * regimes' definition is worth nothing to these rules, whatever the model; where one does, whether
+ * the causal filter keeps it (then the model loses it) or not (then it needs the look-ahead).
+ */
+function ceilingNote(comparisons: readonly TwinComparison[]): string {
+  const ceilings = comparisons.filter((c) => c.source === 'hindsight');
+  if (ceilings.length === 0) return '';
+  const winners = ceilings.filter(above);
+  if (winners.length === 0) {
+    const best = [...ceilings].sort((a, b) => b.difference - a.difference)[0]!;
+    return (
+      ` Not one hindsight ceiling beats its twin either (the best, ${best.row}, ${describeDifference(best)}): ` +
+      'with these rules the definition of the regimes adds nothing shown over the twins, so it is not the model that loses it.'
+    );
+  }
+  return winners
+    .map((w) => {
+      const causal = comparisons.find((c) => c.strategy === w.strategy && c.source === 'causal');
+      const head = ` ${w.row} beats its twin (${describeDifference(w)})`;
+      if (causal && above(causal)) {
+        return `${head} and so does ${causal.row} (${describeDifference(causal)}): the definition is worth it without look-ahead, and the model loses it.`;
+      }
+      return `${head} but ${causal ? `${causal.row} does not (${describeDifference(causal)})` : 'no causal row does'}: that needs the look-ahead, which no causal writer, the model included, has.`;
+    })
+    .join('');
 }
 
 function referenceNote(c: TwinComparison, hindsight?: TwinComparison, causal?: TwinComparison): string {
   if (!hindsight || !causal) return '';
   return ` Its references: ${c.strategy}@hindsight ${describeDifference(hindsight)} (the ceiling), ${c.strategy}@causal ${describeDifference(causal)}.`;
-}
-
-function ceilingNote(c: TwinComparison, hindsight?: TwinComparison, causal?: TwinComparison): string {
-  if (!hindsight || !causal) return '';
-  const h = `${c.strategy}@hindsight ${describeDifference(hindsight)}`;
-  const k = `${c.strategy}@causal ${describeDifference(causal)}`;
-  if (!above(hindsight)) {
-    return ` Even the hindsight labels do not beat the twin (${h}; ${k}): for this rule it is the definition of the regimes, not the model.`;
-  }
-  if (above(causal)) {
-    return ` The causal segmentation alone beats the twin (${k}; ${h}): the definition is worth it without look-ahead, and the model loses it.`;
-  }
-  return ` Only the hindsight labels beat the twin (${h}; ${k}): what the definition is worth needs the look-ahead, which no causal writer, the model included, has.`;
 }
