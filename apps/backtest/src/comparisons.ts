@@ -119,7 +119,7 @@ function ceilingNote(comparisons: readonly TwinComparison[]): string {
     const best = [...ceilings].sort((a, b) => b.difference - a.difference)[0]!;
     return (
       ` Not one hindsight ceiling beats its twin either (the best, ${best.row}, ${describeDifference(best)}): ` +
-      'with these rules the definition of the regimes adds nothing shown over the twins, so it is not the model that loses it.'
+      'with these rules even the labels themselves show no gain over the twins, so the shortfall is the definition of the regimes, not only the model.'
     );
   }
   return winners

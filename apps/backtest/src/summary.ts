@@ -1,3 +1,4 @@
+import { HINDSIGHT_NOTE } from './report.ts';
 import type { BacktestOutcome } from './run.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`.padStart(9);
@@ -16,6 +17,7 @@ export function renderSummary(outcome: BacktestOutcome): string {
     );
   }
   lines.push(
+    `(@causal: labeler 2's causal segmentation, no look-ahead; @hindsight: its labels, ${HINDSIGHT_NOTE})`,
     '',
     report.verdict,
     '',

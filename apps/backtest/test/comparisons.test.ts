@@ -148,7 +148,7 @@ describe('the verdict line', () => {
     ]);
     expect(definition).toMatch(/^Aim not met: .* the best, vol_scaled, is -0\.10 \[-0\.50, \+0\.30\]/);
     expect(definition).toMatch(
-      /Not one hindsight ceiling beats its twin either \(the best, vol_scaled@hindsight, \+0\.20 .*the definition of the regimes adds nothing/,
+      /Not one hindsight ceiling beats its twin either \(the best, vol_scaled@hindsight, \+0\.20 .*the shortfall is the definition of the regimes, not only the model/,
     );
     const model = overallVerdict([
       c('vol_scaled', 'model', -0.5, 0.3),

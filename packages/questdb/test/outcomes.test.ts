@@ -120,6 +120,8 @@ describe('regime_outcomes created before the next-4-hour columns', () => {
       );
       // Compose starts several scorers at once: concurrent migrations must all succeed.
       await Promise.all(stores.map((s) => s.ensureSchema()));
+      // An ALTER of a WAL table is applied asynchronously, like a write.
+      await stores[0]!.waitForWal();
       const columns = await db.query<{ column: string }>(`SELECT "column" FROM table_columns('${table}')`);
       expect(columns.map((c) => c.column)).toEqual(
         expect.arrayContaining(['next_4h_vol_ratio', 'next_4h_efficiency', 'next_4h_return']),
