@@ -18,6 +18,7 @@ COPY packages/candles/package.json packages/candles/
 COPY packages/features/package.json packages/features/
 COPY packages/inference/package.json packages/inference/
 COPY packages/kline-backfill/package.json packages/kline-backfill/
+COPY packages/labeler/package.json packages/labeler/
 COPY packages/model/package.json packages/model/
 COPY packages/questdb/package.json packages/questdb/
 COPY packages/replay-exchange/package.json packages/replay-exchange/

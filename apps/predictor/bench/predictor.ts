@@ -201,9 +201,9 @@ async function main(): Promise<void> {
         `(= ${(1000 / cpuMsPerPrediction).toFixed(0)} predictions/s per fully available core)`,
     );
     console.log(
-      `per prediction, by stage: read ${perPrediction('read')} ms (wall, waiting for QuestDB included), ` +
-        `features ${perPrediction('features')} ms, labeler view ${perPrediction('view')} ms, ` +
-        `model + decision ${perPrediction('model')} ms, write ${perPrediction('write')} ms (wall)`,
+      `per prediction, by stage: read ${perPrediction('read')} ms wall (concurrent jobs waiting for QuestDB), ` +
+        `features ${perPrediction('features')} ms CPU, labeler view ${perPrediction('view')} ms CPU, ` +
+        `model + decision ${perPrediction('model')} ms CPU, write ${perPrediction('write')} ms wall per batch row`,
     );
 
     // 2. Candle close → official row queryable.

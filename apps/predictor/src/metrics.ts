@@ -36,7 +36,7 @@ export function createPredictorMetrics(queueCounts?: () => Promise<Record<string
   });
   const stageSeconds = new Counter({
     name: 'predictor_stage_seconds_total',
-    help: 'Time spent per stage of a prediction: read (candles from QuestDB), features, view (the labeler view), model (network and decision), write (ILP)',
+    help: 'Seconds per stage of a prediction: CPU for features, view (the labeler view) and model (network and decision); wall time for read (candles from QuestDB) and write (ILP, acknowledged)',
     labelNames: ['stage'] as const,
     registers: [registry],
   });

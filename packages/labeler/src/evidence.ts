@@ -139,12 +139,24 @@ export function regimeEvidence(
 ): RegimeEvidence | undefined {
   const span = windowSpan(params);
   if (start - historyCandles(params) < 0 || start + span > series.close.length) return undefined;
-  const shape = shapeAt(start);
+  return evidenceOfShapes(shapeAt(start), (m) => shapeAt(start - m * span), params);
+}
+
+/**
+ * Evidence of a window from its shape and the shapes of the `historyBlocks` windows before it
+ * (`blockAt(m)`, m = 1 is the newest): what regimeEvidence computes, for a caller that holds the
+ * shapes already (the labeler view's cache) and so needs no candles at all.
+ */
+export function evidenceOfShapes(
+  shape: WindowShape,
+  blockAt: (m: number) => WindowShape,
+  params: LabelerParams,
+): RegimeEvidence {
   const vols: number[] = [];
   const widths: number[] = [];
   let atrSum = 0;
   for (let m = 1; m <= params.historyBlocks; m++) {
-    const block = shapeAt(start - m * span);
+    const block = blockAt(m);
     vols.push(block.volatility);
     widths.push(block.bbWidth);
     if (m <= params.atrBlocks) atrSum += block.meanTrueRange;

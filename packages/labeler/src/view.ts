@@ -1,9 +1,9 @@
 import type { Candle } from '@regime/candles';
 import {
   type BaseSeries,
+  evidenceOfShapes,
   historyCandles,
   type RegimeEvidence,
-  regimeEvidence,
   type WindowShape,
   windowShape,
   windowSpan,
@@ -161,17 +161,15 @@ export function labelerViewAsOf(
   const bars = params.segmentation.warmupBars;
   const per = params.baseCandlesPerBar;
   const span = windowSpan(params);
-  let series: BaseSeries | undefined;
-  const local = () => {
-    series ??= toSeries(candles5m, first, count);
-    return series;
-  };
-  /** Local index of the first candle of the window that ends at `barClose`. */
-  const startOf = (barClose: number) => (barClose - span * BASE_INTERVAL_MS - firstOpen) / BASE_INTERVAL_MS;
+  /** Index in `candles5m` of the first candle of the window that ends at `barClose`. */
+  const startOf = (barClose: number) =>
+    first + (barClose - span * BASE_INTERVAL_MS - firstOpen) / BASE_INTERVAL_MS;
+  // A shape reads its window and the close before it: only those candles are copied, so a view whose
+  // bars are all cached but the newest reads 49 candles, not 17 days of them.
   const shapeOfBar = (barClose: number): WindowShape => {
     let shape = cache.shapes.get(barClose);
     if (!shape) {
-      shape = windowShape(local(), startOf(barClose), params);
+      shape = windowShape(toSeries(candles5m, startOf(barClose) - 1, span + 1), 1, params);
       cache.shapes.set(barClose, shape);
     }
     return shape;
@@ -179,27 +177,26 @@ export function labelerViewAsOf(
   const entryOf = (barClose: number): BarEntry => {
     let entry = cache.bars.get(barClose);
     if (entry) return entry;
-    const s = local();
-    const start = startOf(barClose);
-    const evidence = regimeEvidence(s, start, params, (i) =>
-      shapeOfBar(firstOpen + (i + span) * BASE_INTERVAL_MS),
+    const evidence = evidenceOfShapes(
+      shapeOfBar(barClose),
+      (m) => shapeOfBar(barClose - m * span * BASE_INTERVAL_MS),
+      params,
     );
-    if (!evidence) throw new Error(`bar ${iso(barClose)}: its evidence span is outside the checked candles`);
     const costs = new Float64Array(REGIME_COUNT);
     const seg = params.segmentation;
     writeRegimeCosts(evidence, params.thresholds, seg.scales, seg.offsets, costs, 0);
-    const end = start + span - 1;
-    const previousClose = s.close[end - per]!;
+    const end = startOf(barClose) + span - 1;
+    const previousClose = candles5m[end - per]!.close;
     let high = Number.NEGATIVE_INFINITY;
     let low = Number.POSITIVE_INFINITY;
     for (let k = end - per + 1; k <= end; k++) {
-      if (s.high[k]! > high) high = s.high[k]!;
-      if (s.low[k]! < low) low = s.low[k]!;
+      if (candles5m[k]!.high > high) high = candles5m[k]!.high;
+      if (candles5m[k]!.low < low) low = candles5m[k]!.low;
     }
     entry = {
       evidence,
       costs,
-      barReturn: Math.log(s.close[end]! / previousClose),
+      barReturn: Math.log(candles5m[end]!.close / previousClose),
       trueRange: Math.log(Math.max(high, previousClose) / Math.min(low, previousClose)),
     };
     cache.bars.set(barClose, entry);

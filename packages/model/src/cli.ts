@@ -19,7 +19,7 @@ withSourceOptions(
     .description('build the datasets, train the LSTM and its baselines, write the artifact folder')
     .requiredOption('--config <file>', 'training config (JSON), see packages/model/train.default.json')
     .requiredOption('--out <dir>', 'artifact folder to write')
-    .option('--version <name>', 'model version (default: regime-lstm-<YYYYMMDD-HHMM>-<data hash>)'),
+    .option('--version <name>', 'model version (default: regime-model-<YYYYMMDD-HHMM>-<data hash>)'),
 ).action((opts) => train(opts));
 
 withSourceOptions(

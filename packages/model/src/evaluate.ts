@@ -1,4 +1,4 @@
-import { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from '@regime/labeler';
+import { REGIME_COUNT, REGIMES, type Regime } from '@regime/labeler';
 import { logisticInputs, predictLogistic, viewLogisticInputs } from './baselines.ts';
 import { lateFusion } from './causal.ts';
 import type { Dataset, SkipCounts } from './dataset.ts';

@@ -44,6 +44,8 @@ import {
   type NetworkInputs,
   networkInputs,
   predictProbabilities,
+  scaleInPlace,
+  selectInputs,
   trainNetwork,
 } from './train.ts';
 
@@ -181,17 +183,21 @@ export async function trainPipeline(
   }
   const scalers = fitScalers(train);
   const classWeights = balancedClassWeights(train.labels);
-  const trainInputs = networkInputs(scalers, train);
-  const validationInputs = networkInputs(scalers, validation);
+  // Nine pairs make gigabytes of windows: the training set is scaled in place (its raw values are not
+  // read again), and the validation set is scaled once, with its lead-in.
+  const trainInputs = scaleInPlace(scalers, train);
+  const leadInInputs = networkInputs(scalers, withLeadIn);
+  const validationInputs = selectInputs(leadInInputs, scored);
 
   onProgress?.({ stage: 'baselines' });
-  const fitted = selectSamples(train, evenSubsample(train.size, LOGISTIC_SAMPLES));
-  const fittedInputs = networkInputs(scalers, fitted);
-  const logisticOptions = { ...DEFAULT_LOGISTIC, classWeights: balancedClassWeights(fitted.labels) };
+  const fittedRows = evenSubsample(train.size, LOGISTIC_SAMPLES);
+  const fittedInputs = selectInputs(trainInputs, fittedRows);
+  const fittedLabels = Uint8Array.from(fittedRows, (i) => train.labels[i]!);
+  const logisticOptions = { ...DEFAULT_LOGISTIC, classWeights: balancedClassWeights(fittedLabels) };
   const baselines: BaselinesState = {
     majorityClass: majorityClass(train.labels),
-    logistic: trainLogistic(logisticInputs(fittedInputs), fitted.labels, logisticOptions),
-    logisticView: trainLogistic(viewLogisticInputs(fittedInputs), fitted.labels, logisticOptions),
+    logistic: trainLogistic(logisticInputs(fittedInputs), fittedLabels, logisticOptions),
+    logisticView: trainLogistic(viewLogisticInputs(fittedInputs), fittedLabels, logisticOptions),
     causalLambda: tuneCausalLambda(validation).lambda,
     // Replaced once the network is trained: the fusion is tuned on the network's own answers.
     fusion: { lambda: params.segmentation.switchCost, weight: 0 },
@@ -305,7 +311,7 @@ export async function trainPipeline(
   const metadata = await describe(result.model, result.epochs, false);
   const artifact = { model: result.model, metadata, scalers, baselines };
   onProgress?.({ stage: 'decision' });
-  tuneAfterTraining(artifact, withLeadIn, scored, config.strideMinutes.validation);
+  tuneAfterTraining(artifact, withLeadIn, scored, config.strideMinutes.validation, leadInInputs);
   // The smoke check describes the final weights, after the decision bias has been folded in.
   if (config.smoke)
     metadata.metrics.smoke = await smokeMetrics(result.model, scalers, inputs, config.smoke, params);
@@ -322,17 +328,14 @@ export function tuneAfterTraining(
   withLeadIn: Dataset,
   scored: ArrayLike<number>,
   strideMinutes: number,
+  leadInInputs: NetworkInputs = networkInputs(artifact.scalers, withLeadIn),
 ): void {
-  const { model, scalers, baselines, metadata } = artifact;
+  const { model, baselines, metadata } = artifact;
   const validation = selectSamples(withLeadIn, scored);
-  const decisionBias = tuneDecisionBiases(
-    model,
-    baselines,
-    networkInputs(scalers, validation),
-    validation.labels,
-  );
+  const validationInputs = selectInputs(leadInInputs, scored);
+  const decisionBias = tuneDecisionBiases(model, baselines, validationInputs, validation.labels);
   // The decision layer reads the lead-in's answers too (the windows before the first scored instant).
-  const leadInProbabilities = predictProbabilities(model, networkInputs(scalers, withLeadIn));
+  const leadInProbabilities = predictProbabilities(model, leadInInputs);
   const fusion = tuneLateFusion(validation, selectRows(leadInProbabilities, scored, REGIMES.length));
   baselines.fusion = { lambda: fusion.lambda, weight: fusion.weight };
   const tuned = tuneDecisionRule(

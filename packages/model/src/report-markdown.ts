@@ -38,11 +38,14 @@ function targetLines(report: EvaluationReport): string[] {
     `| written regime: accuracy above the majority's | ${pct(r.model.accuracy)} | ${pct(r.majority.accuracy)} | ${mark(r.model.accuracy > r.majority.accuracy)} |`,
   ];
   const hybridMargin = r.hybrid.macroF1 - argmax.macroF1;
+  const hybrid = 'The hybrid reference (causal filter + this model, late fusion)';
   lines.push(
     '',
-    hybridMargin > 0
-      ? `The hybrid reference (causal filter + this model, late fusion) beats the model's argmax by ${signed(hybridMargin)}: it is a candidate for what to write.`
-      : `The hybrid reference (causal filter + this model, late fusion) does not beat the model's argmax (${signed(hybridMargin)}).`,
+    Math.abs(hybridMargin) < 0.001
+      ? `${hybrid} ties with the model's argmax (${signed(hybridMargin)}): writing it would add nothing.`
+      : hybridMargin > 0
+        ? `${hybrid} beats the model's argmax by ${signed(hybridMargin)}: it is a candidate for what to write.`
+        : `${hybrid} does not beat the model's argmax (${signed(hybridMargin)}).`,
   );
   return lines;
 }

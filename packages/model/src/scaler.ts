@@ -51,6 +51,19 @@ export function applyScaler(scaler: ScalerState, values: ArrayLike<number>): Flo
   return out;
 }
 
+/** Scales `values` in place (the caller no longer needs the raw values): no copy of gigabytes of windows. */
+export function applyScalerInPlace(scaler: ScalerState, values: Float32Array): Float32Array {
+  const f = scaler.mean.length;
+  if (values.length % f !== 0) throw new Error(`expected a multiple of ${f} values, got ${values.length}`);
+  const { mean, std, clip } = scaler;
+  for (let i = 0; i < values.length; i++) {
+    const j = i % f;
+    const z = (values[i]! - mean[j]!) / std[j]!;
+    values[i] = Math.min(clip, Math.max(-clip, z));
+  }
+  return values;
+}
+
 /** The three scalers of the network's inputs, fitted together on the training split (scaler.json). */
 export interface ModelScalers {
   /** The 36 features, per feature over every step. */

@@ -5,7 +5,7 @@ import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
-import { applyScaler, type ModelScalers } from './scaler.ts';
+import { applyScaler, applyScalerInPlace, type ModelScalers } from './scaler.ts';
 import { tf } from './tensorflow.ts';
 
 /**
@@ -33,7 +33,44 @@ export function networkInputs(scalers: ModelScalers, dataset: Dataset): NetworkI
   };
 }
 
+/**
+ * The network's inputs for a dataset that is not needed raw again (the training set), scaled in
+ * place: the dataset's windows and view arrays then hold scaled values.
+ */
+export function scaleInPlace(scalers: ModelScalers, dataset: Dataset): NetworkInputs {
+  return {
+    x: applyScalerInPlace(scalers.features, dataset.windows),
+    calendar: calendarInputs(dataset.asOf),
+    viewSummary: applyScalerInPlace(scalers.viewSummary, dataset.viewSummary),
+    viewBars: applyScalerInPlace(scalers.viewBars, dataset.viewBars),
+    steps: dataset.steps,
+    featureCount: dataset.featureCount,
+  };
+}
+
 const BARS_ROW = VIEW_BARS * VIEW_BAR_NAMES.length;
+
+/** The inputs of the samples at `indices`, in that order (a copy). */
+export function selectInputs(data: NetworkInputs, indices: ArrayLike<number>): NetworkInputs {
+  const n = inputCount(data);
+  const rows = (src: Float32Array) => {
+    const width = src.length / n;
+    const out = new Float32Array(indices.length * width);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      out.set(src.subarray(i * width, (i + 1) * width), k * width);
+    }
+    return out;
+  };
+  return {
+    x: rows(data.x),
+    calendar: rows(data.calendar),
+    viewSummary: rows(data.viewSummary),
+    viewBars: rows(data.viewBars),
+    steps: data.steps,
+    featureCount: data.featureCount,
+  };
+}
 
 /** Samples in a set of network inputs. */
 export function inputCount(data: NetworkInputs): number {

@@ -39,7 +39,7 @@ export async function train(
   }
   // Date and minute of the run plus the data hash: two runs on the same data never share a name.
   const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-  const version = opts.version ?? `regime-lstm-${stamp}-${historyHash(inputs).slice(0, 8)}`;
+  const version = opts.version ?? `regime-model-${stamp}-${historyHash(inputs).slice(0, 8)}`;
   logger.info({ backend, version, symbols: config.symbols }, `training ${version} on the ${backend} backend`);
   const out = resolve(opts.out);
   const progress = progressReporter(logger, config.model.maxEpochs);
