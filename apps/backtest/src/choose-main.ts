@@ -77,7 +77,10 @@ async function main(): Promise<number> {
     model: model.version,
     feeBps: config.feeBps,
     slippageBps: config.slippageBps,
-    command: `npm run backtest:choose -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: [
+      'npm run backtest:choose',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     at: new Date().toISOString(),
   });
   await writeFile(config.out, `${JSON.stringify(parameters, null, 2)}\n`);
