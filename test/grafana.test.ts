@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import {
   BacktestEquityTable,
+  type OutcomeRow,
   OutcomeStore,
   QuestDb,
   questDbConfigFromEnv,
@@ -77,6 +78,13 @@ const TABLE_COLUMNS: Record<string, string[]> = {
   '$symbol · confusion matrix': ['realised', ...REGIME_IDS, 'total'],
   '$symbol · detection delay': ['realised_switches', 'detected', 'median_delay_min'],
   '$symbol · scorer events': ['time', 'kind', 'symbol', 'detail'],
+  'What each regime meant (last 30 days)': [
+    'regime',
+    'outcomes',
+    'mean_vol_ratio',
+    'mean_efficiency',
+    'mean_return_4h',
+  ],
   '$symbol · predictions without an outcome': [
     'waiting_to_settle',
     'settled_without_outcome',
@@ -609,10 +617,50 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
       });
     }
 
+    it('what each regime meant: the means of the next 4 hours per written regime and over all, last 30 days', () => {
+      const meaning = results.find((r) => r.where.includes('/ What each regime meant (last 30 days) /'));
+      const scored = fixture.outcomes.filter(
+        (o) => o.next4h !== null && o.ts > range.to - 30 * 86_400_000 && o.ts <= range.to,
+      );
+      expect(fixture.outcomes.filter((o) => o.next4h === null).length).toBeGreaterThan(10);
+      const mean = (rows: typeof scored, f: (n: NonNullable<OutcomeRow['next4h']>) => number) =>
+        rows.reduce((a, o) => a + f(o.next4h!), 0) / rows.length;
+      const groups = [
+        ...REGIME_IDS.map((id) => [id, scored.filter((o) => o.predicted === id)] as const),
+        ['all instants', scored] as const,
+      ].filter(([, rows]) => rows.length > 0);
+      const got = records(meaning!.frame);
+      expect(got.map((r) => r.regime)).toEqual(groups.map(([name]) => name));
+      groups.forEach(([name, rows], k) => {
+        const r = got[k]!;
+        expect(Number(r.outcomes), name).toBe(rows.length);
+        expect(Number(r.mean_vol_ratio), name).toBeCloseTo(
+          mean(rows, (n) => n.volRatio),
+          9,
+        );
+        expect(Number(r.mean_efficiency), name).toBeCloseTo(
+          mean(rows, (n) => n.efficiency),
+          9,
+        );
+        expect(Number(r.mean_return_4h), name).toBeCloseTo(
+          mean(rows, (n) => n.return),
+          12,
+        );
+      });
+    });
+
     it('hostile variable values run harmlessly: no error, no other symbol’s data', async () => {
       const hostile = await runAll(range, ['BTCUSDT', ...HOSTILE_SYMBOLS], MODEL_HEALTH);
       expect(hostile.problems).toEqual([]);
-      for (const r of hostile.results) {
+      // A panel over all selected symbols at once (not repeated per symbol) gets BTCUSDT and the
+      // hostile values in one IN list: it must show exactly what BTCUSDT alone shows.
+      const btcOnly = await runAll(range, ['BTCUSDT'], MODEL_HEALTH);
+      for (const r of hostile.results.filter((r) => !r.where.includes(' ['))) {
+        expect(r.frame, r.where).toEqual(btcOnly.results.find((b) => b.where === r.where)!.frame);
+      }
+      const repeated = hostile.results.filter((r) => r.where.includes(' ['));
+      const perSymbol = results.filter((r) => r.where.includes(' ['));
+      for (const r of repeated) {
         const value = /\[(.*)\] \/ [A-Z]$/.exec(r.where)![1]!;
         if (value === 'BTCUSDT') {
           expect(r.frame, r.where).toEqual(results.find((n) => n.where === r.where)!.frame);
@@ -633,8 +681,8 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
           `${r.where}: ${JSON.stringify(r.frame.rows)}`,
         ).toBe(true);
       }
-      expect(hostile.results.length).toBe(
-        (results.length / FIXTURE_SYMBOLS.length) * (1 + HOSTILE_SYMBOLS.length),
+      expect(repeated.length).toBe(
+        (perSymbol.length / FIXTURE_SYMBOLS.length) * (1 + HOSTILE_SYMBOLS.length),
       );
     });
   });

@@ -8,11 +8,11 @@
  * another labeler version than this build's (it is refused until retrained).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { defaultModelDir } from '@regime/model';
-import { createLogger } from '@regime/service';
+import { createLogger, machineLoad } from '@regime/service';
 import { BadInputError, parseFlags } from '../src/config.ts';
 import { assertLabelerVersion } from '../src/model-artifact.ts';
 import { runFromConfig } from '../src/run.ts';
@@ -48,7 +48,7 @@ const config = parseFlags(
   },
   availableParallelism(),
 );
-const loadBefore = loadavg()[0]!;
+const loadBefore = machineLoad();
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 try {
@@ -67,7 +67,10 @@ try {
   console.log(
     `  candles ${s.candles.toFixed(1)} s, predictions ${s.predictions.toFixed(1)} s (${(instants / s.predictions).toFixed(0)} instants/s), strategies ${s.strategies.toFixed(2)} s`,
   );
-  console.log(`  1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
+  console.log(
+    `  rows ${Object.keys(outcome.report.strategies).length} (strategies, @causal, @hindsight); report with bootstrap included`,
+  );
+  console.log(`  ${loadBefore} before, ${machineLoad()} after (1-minute; the machine is shared)`);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -1,12 +1,14 @@
 import { INTERVAL_MS } from '@regime/candles';
 import type { CandleHistory } from '@regime/features';
 import { historyWarmup } from '@regime/inference';
+import { DEFAULT_LABELER_PARAMS, type LabelerParams } from '@regime/labeler';
 import type { Regime } from '@regime/model';
 import type { CandleSource } from '@regime/model/candle-source';
 import { BadInputError } from './config.ts';
 import { type Costs, runStrategy, type StrategyRun } from './engine.ts';
 import { type MarketSeries, marketSeries, regimeShare, regimeSwitchesPerDay } from './market.ts';
 import { portfolioMetrics, runMetrics, type StrategyMetrics } from './metrics.ts';
+import { LABELER_SOURCES, labelerRegimes, type RegimeSource, withRegimes } from './regime-sources.ts';
 import type { Strategy } from './strategy.ts';
 import { asOfInstants, type InstantPrediction } from './walk-forward.ts';
 
@@ -26,6 +28,13 @@ export interface BacktestInput {
   source: CandleSource;
   predict: PredictSymbol;
   strategies: readonly Strategy[];
+  /**
+   * Who writes the regimes the regime strategies (those with a twin) are run on: the model always;
+   * with 'hindsight' and 'causal' also labeler 2's labels and causal segmentation (default: all).
+   */
+  sources?: readonly RegimeSource[];
+  /** Labeler 2's parameters for those rows: the loaded model's (default: this build's). */
+  labelerParams?: LabelerParams;
   /** Instants predicted so far, over all symbols, out of `total`. */
   onProgress?: (p: {
     stage: 'candles' | 'predictions';
@@ -35,11 +44,47 @@ export interface BacktestInput {
   }) => void;
 }
 
+/**
+ * One row of the report: a strategy on the regimes of one source. Its name is the strategy's for the
+ * model and `<strategy>@hindsight` / `<strategy>@causal` for labeler 2's two writers.
+ */
+export interface BacktestRow {
+  name: string;
+  strategy: Strategy;
+  source: RegimeSource;
+}
+
+export function rowName(strategy: string, source: RegimeSource): string {
+  return source === 'model' ? strategy : `${strategy}@${source}`;
+}
+
+/** Every strategy on the model's regimes; each regime strategy also on the other sources asked for. */
+export function backtestRows(
+  strategies: readonly Strategy[],
+  sources: readonly RegimeSource[] = ['model', ...LABELER_SOURCES],
+): BacktestRow[] {
+  const rows: BacktestRow[] = strategies.map((strategy) => ({
+    name: strategy.name,
+    strategy,
+    source: 'model',
+  }));
+  for (const source of LABELER_SOURCES) {
+    if (!sources.includes(source)) continue;
+    for (const strategy of strategies) {
+      if (strategy.twin) rows.push({ name: rowName(strategy.name, source), strategy, source });
+    }
+  }
+  return rows;
+}
+
 export interface SymbolResult {
   symbol: string;
   series: MarketSeries;
+  /** One run per row, in the order of BacktestResult.rows (run.strategy is the row's name). */
   runs: StrategyRun[];
   metrics: Record<string, StrategyMetrics>;
+  /** Instants where labeler 2 writes no regime (hindsight: the last 6 hours, unsettled; gaps). */
+  labelerMissing: Record<(typeof LABELER_SOURCES)[number], number>;
   regimeShare: Record<Regime | 'none', number>;
   regimeSwitchesPerDay: number;
   /** Instants without a prediction, with the first reason seen. */
@@ -52,8 +97,9 @@ export interface BacktestResult {
   from: number;
   to: number;
   instants: number;
+  rows: BacktestRow[];
   symbols: SymbolResult[];
-  /** Equal-weight portfolio of the symbols, per strategy. */
+  /** Equal-weight portfolio of the symbols, per row. */
   portfolio: Record<string, StrategyMetrics>;
   seconds: { candles: number; predictions: number; strategies: number };
 }
@@ -109,16 +155,32 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
 
   started = performance.now();
   const periodMs = instants.length * 300_000;
+  const rows = backtestRows(strategies, input.sources);
+  const needsLabeler = rows.some((r) => r.source !== 'model');
   const results: SymbolResult[] = symbols.map((symbol, k) => {
     const series = marketSeries(symbol, histories[k]!, instants, predictions[k]!);
-    const runs = strategies.map((s) => runStrategy(series, s, costs));
+    const labeler = needsLabeler
+      ? labelerRegimes(histories[k]!['5m'], instants, input.labelerParams ?? DEFAULT_LABELER_PARAMS)
+      : undefined;
+    const seriesOf = {
+      model: series,
+      hindsight: labeler ? withRegimes(series, labeler.hindsight) : series,
+      causal: labeler ? withRegimes(series, labeler.causal) : series,
+    };
+    const runs = rows.map((row) => ({
+      ...runStrategy(seriesOf[row.source], row.strategy, costs),
+      strategy: row.name,
+    }));
     const missing = predictions[k]!.filter((p) => !p.ok);
     const firstMissing = missing[0];
+    const none = (regimes: readonly (Regime | undefined)[] | undefined) =>
+      regimes ? regimes.filter((r) => r === undefined).length : 0;
     return {
       symbol,
       series,
       runs,
       metrics: Object.fromEntries(runs.map((r) => [r.strategy, runMetrics(r, periodMs)])),
+      labelerMissing: { hindsight: none(labeler?.hindsight), causal: none(labeler?.causal) },
       regimeShare: regimeShare(series),
       regimeSwitchesPerDay: regimeSwitchesPerDay(series),
       missingPredictions: missing.length,
@@ -131,10 +193,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     };
   });
   const portfolio = Object.fromEntries(
-    strategies.map((s) => [
-      s.name,
+    rows.map((row, j) => [
+      row.name,
       portfolioMetrics(
-        results.map((r) => r.runs.find((run) => run.strategy === s.name)!),
+        results.map((r) => r.runs[j]!),
         periodMs,
       ),
     ]),
@@ -143,6 +205,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     from,
     to,
     instants: instants.length,
+    rows,
     symbols: results,
     portfolio,
     seconds: {

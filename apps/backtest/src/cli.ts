@@ -6,9 +6,12 @@ export function backtestCommand(): Command {
     .configureHelp({ helpWidth: 110 })
     .description(
       [
-        'Walk-forward backtest of regime-gated strategies. At every 5-minute instant the official',
-        'prediction is computed exactly as the predictor computes it, from the candles closed by then;',
-        "each strategy's position for the next 5 minutes is decided from that and the prices known then.",
+        'Walk-forward backtest of regime strategies against their regime-free twins. At every 5-minute',
+        'instant the official prediction is computed exactly as the predictor computes it, from the candles',
+        "closed by then; each strategy's position for the next 5 minutes is decided from that and the",
+        "prices known then. Each regime strategy also runs on labeler 2's causal segmentation (@causal, no",
+        'look-ahead) and on its hindsight labels (@hindsight: a ceiling, not a strategy). Parameters come',
+        'from apps/backtest/parameters.json (npm run backtest:choose, validation period only).',
         'Writes REPORT.md, REPORT.json and one equity-and-drawdown SVG per symbol.',
         '',
         'Exit codes: 0 done, 1 the run failed, 2 bad input (flags, environment, model artifact, no candles',

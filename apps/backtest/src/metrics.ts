@@ -15,8 +15,12 @@ export interface StrategyMetrics {
   sortino: number;
   /** Largest fall from a running peak of equity, as a positive fraction (0.25 = −25 %). */
   maxDrawdown: number;
+  /** CAGR ÷ max drawdown (0 without a drawdown). */
+  calmar: number;
   /** Mean exposure over the steps (1 = always fully long). */
   exposure: number;
+  /** Share of the steps with a position (exposure > 0). */
+  timeInMarket: number;
   /** Sum of |Δexposure|: 2 is one full round trip. */
   turnover: number;
   trades: number;
@@ -31,6 +35,7 @@ export function metricsOf(
   extra: {
     grossReturn: number;
     exposure: number;
+    timeInMarket: number;
     turnover: number;
     trades: number;
     feesPaid: number;
@@ -60,9 +65,11 @@ export function metricsOf(
   const downsideDeviation = n > 0 ? Math.sqrt(downside / n) : 0;
   const annualise = Math.sqrt(PERIODS_PER_YEAR);
   const years = periodMs / YEAR_MS;
+  const cagr = years > 0 && value > 0 ? value ** (1 / years) - 1 : 0;
   return {
     totalReturn: value - 1,
-    cagr: years > 0 && value > 0 ? value ** (1 / years) - 1 : 0,
+    cagr,
+    calmar: maxDrawdown > 0 ? cagr / maxDrawdown : 0,
     sharpe: std > 0 ? (mean / std) * annualise : 0,
     sortino: downsideDeviation > 0 ? (mean / downsideDeviation) * annualise : 0,
     maxDrawdown,
@@ -72,12 +79,18 @@ export function metricsOf(
 
 export function runMetrics(run: StrategyRun, periodMs: number): StrategyMetrics {
   let exposure = 0;
-  for (const p of run.positions) exposure += p;
+  let inMarket = 0;
+  for (const p of run.positions) {
+    exposure += p;
+    if (p > 0) inMarket++;
+  }
+  const n = run.positions.length;
   return metricsOf(
     run.returns,
     {
       grossReturn: run.grossEquity - 1,
-      exposure: run.positions.length > 0 ? exposure / run.positions.length : 0,
+      exposure: n > 0 ? exposure / n : 0,
+      timeInMarket: n > 0 ? inMarket / n : 0,
       turnover: run.turnover,
       trades: run.trades,
       feesPaid: run.feesPaid,
@@ -95,6 +108,34 @@ export function runMetrics(run: StrategyRun, periodMs: number): StrategyMetrics 
 export function portfolioMetrics(runs: readonly StrategyRun[], periodMs: number): StrategyMetrics {
   const k = runs.length;
   const n = runs[0]?.equity.length ?? 0;
+  let exposure = 0;
+  let inMarket = 0;
+  for (const run of runs) {
+    for (const p of run.positions) {
+      exposure += p / (k * n);
+      if (p > 0) inMarket += 1 / (k * n);
+    }
+  }
+  const mean = (f: (r: StrategyRun) => number) => runs.reduce((a, r) => a + f(r), 0) / k;
+  return metricsOf(
+    portfolioReturns(runs),
+    {
+      grossReturn: mean((r) => r.grossEquity) - 1,
+      exposure: n > 0 ? exposure : 0,
+      timeInMarket: n > 0 ? inMarket : 0,
+      turnover: mean((r) => r.turnover),
+      trades: runs.reduce((a, r) => a + r.trades, 0),
+      feesPaid: mean((r) => r.feesPaid),
+      slippagePaid: mean((r) => r.slippagePaid),
+    },
+    periodMs,
+  );
+}
+
+/** Step returns of the equal-weight, never rebalanced portfolio of the runs (equity = their mean). */
+export function portfolioReturns(runs: readonly StrategyRun[]): Float64Array {
+  const k = runs.length;
+  const n = runs[0]?.equity.length ?? 0;
   const returns = new Float64Array(n);
   let before = 1;
   for (let i = 0; i < n; i++) {
@@ -103,21 +144,7 @@ export function portfolioMetrics(runs: readonly StrategyRun[], periodMs: number)
     returns[i] = value / before - 1;
     before = value;
   }
-  let exposure = 0;
-  for (const run of runs) for (const p of run.positions) exposure += p / (k * n);
-  const mean = (f: (r: StrategyRun) => number) => runs.reduce((a, r) => a + f(r), 0) / k;
-  return metricsOf(
-    returns,
-    {
-      grossReturn: mean((r) => r.grossEquity) - 1,
-      exposure: n > 0 ? exposure : 0,
-      turnover: mean((r) => r.turnover),
-      trades: runs.reduce((a, r) => a + r.trades, 0),
-      feesPaid: mean((r) => r.feesPaid),
-      slippagePaid: mean((r) => r.slippagePaid),
-    },
-    periodMs,
-  );
+  return returns;
 }
 
 /** Running drawdown of an equity curve (positive fractions), for the charts. */

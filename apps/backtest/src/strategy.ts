@@ -21,6 +21,11 @@ export interface Strategy {
   /** snake_case id used in reports, REPORT.json and the backtest_equity table. */
   readonly name: string;
   readonly description: string;
+  /**
+   * A regime strategy names its regime-free twin: the same rule without the regime (the report
+   * measures the regime against it). Only regime strategies get @hindsight and @causal rows.
+   */
+  readonly twin?: string;
   /** How much history before the first instant it needs to be warm (ms); the backtest reads that much. */
   readonly lookbackMs?: number;
   /** A fresh decision function per run (it may keep state, e.g. running EMAs, across calls). */

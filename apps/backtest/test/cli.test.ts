@@ -91,3 +91,22 @@ describe('backtest CLI: bad input exits with code 2 and says what is wrong', () 
     60_000,
   );
 });
+
+describe('backtest:choose CLI', () => {
+  const choose = (args: string[]) => runCli(args, {}, 'choose-main.ts');
+
+  it('--help says what it chooses and lists the flags', async () => {
+    const { code, stdout } = await choose(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('validation period');
+    for (const flag of ['--from', '--to', '--model', '--fee-bps', '--out']) expect(stdout).toContain(flag);
+  }, 60_000);
+
+  it('never tunes on the test period: a period overlapping it exits 2 before anything runs', async () => {
+    const out = join(work, 'parameters.json');
+    const { code, stderr } = await choose(['--from', '2025-04-01', '--to', '2025-06-01', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/never chosen on the test period 2025-05-01 … 2025-11-01/);
+    expect(() => readFileSync(out)).toThrow();
+  }, 60_000);
+});

@@ -143,7 +143,7 @@ describe('risk metrics', () => {
     const returns = Float64Array.from([0.01, -0.01, 0.02, 0]);
     const m = metricsOf(
       returns,
-      { grossReturn: 0, exposure: 1, turnover: 0, trades: 0, feesPaid: 0, slippagePaid: 0 },
+      { grossReturn: 0, exposure: 1, timeInMarket: 1, turnover: 0, trades: 0, feesPaid: 0, slippagePaid: 0 },
       4 * STEP,
     );
     // mean 0.005; sample std √((0.005² + 0.015² + 0.015² + 0.005²) / 3) = √(0.0005 / 3)
@@ -151,5 +151,8 @@ describe('risk metrics', () => {
     // downside deviation √(0.01² / 4) = 0.005
     expect(m.sortino).toBeCloseTo((0.005 / 0.005) * Math.sqrt(105_120), 9);
     expect(m.maxDrawdown).toBeCloseTo(0.01, 15);
+    // Calmar: CAGR over the 20 minutes ÷ the 1 % drawdown.
+    const years = (4 * STEP) / (365 * 86_400_000);
+    expect(m.calmar).toBeCloseTo(((1.01 * 0.99 * 1.02) ** (1 / years) - 1) / m.maxDrawdown, 6);
   });
 });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REGIMES, type Regime, type RegimePrediction } from '@regime/model';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BacktestResult } from '../src/backtest.ts';
+import { type BacktestResult, backtestRows } from '../src/backtest.ts';
 import { runStrategy } from '../src/engine.ts';
 import { type MarketSeries, regimeSwitchesPerDay } from '../src/market.ts';
 import { portfolioMetrics, runMetrics } from '../src/metrics.ts';
-import { writeReport } from '../src/report.ts';
+import { PARAMETERS } from '../src/parameters.ts';
+import { withRegimes } from '../src/regime-sources.ts';
+import { HINDSIGHT_NOTE, writeReport } from '../src/report.ts';
 import { loadStrategies } from '../src/strategies/index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'backtest-report-'));
@@ -42,17 +44,26 @@ function series(symbol: string, drift: number): MarketSeries {
 }
 
 describe('report files', () => {
-  it('REPORT.json holds the metrics per strategy (portfolio and per symbol), REPORT.md the tables, one SVG per symbol', async () => {
+  it('REPORT.json holds the metrics per row (portfolio and per symbol), the twins compared, per-regime attribution and the parameters; REPORT.md the tables; one SVG per symbol', async () => {
     const strategies = await loadStrategies();
+    const rows = backtestRows(strategies);
     const costs = { feeBps: 10, slippageBps: 1 };
     const periodMs = 600 * 300_000;
     const symbols = [series('AAAUSDT', 0.0005), series('BBBUSDT', -0.0003)].map((s) => {
-      const runs = strategies.map((st) => runStrategy(s, st, costs));
+      // The labeler's writers: the model's regimes two instants late (causal) and early (hindsight).
+      const shifted = (by: number) =>
+        s.predictions.map((_, i) => s.predictions[Math.min(599, Math.max(0, i + by))]!.regime);
+      const of = { model: s, causal: withRegimes(s, shifted(-2)), hindsight: withRegimes(s, shifted(2)) };
+      const runs = rows.map((row) => ({
+        ...runStrategy(of[row.source], row.strategy, costs),
+        strategy: row.name,
+      }));
       return {
         symbol: s.symbol,
         series: s,
         runs,
         metrics: Object.fromEntries(runs.map((r) => [r.strategy, runMetrics(r, periodMs)])),
+        labelerMissing: { hindsight: 0, causal: 0 },
         regimeShare: { strong_trend: 1 / 3, range: 1 / 3, volatility_spike: 1 / 3 } as Record<
           Regime | 'none',
           number
@@ -66,21 +77,29 @@ describe('report files', () => {
       from: Date.UTC(2025, 0, 1),
       to: Date.UTC(2025, 0, 1) + periodMs,
       instants: 600,
+      rows,
       symbols,
       portfolio: Object.fromEntries(
-        strategies.map((st) => [
-          st.name,
+        rows.map((row, j) => [
+          row.name,
           portfolioMetrics(
-            symbols.map((s) => s.runs.find((r) => r.strategy === st.name)!),
+            symbols.map((s) => s.runs[j]!),
             periodMs,
           ),
         ]),
       ),
       seconds: { candles: 0, predictions: 0, strategies: 0 },
     };
-    const files = await writeReport(
+    const { files, report } = await writeReport(
       result,
-      { model: { version: 'm1', labelerVersion: '1.0.0' }, source: 'test', costs, strategies, seconds: 1 },
+      {
+        model: { version: 'm1', labelerVersion: '2.0.0' },
+        source: 'test',
+        costs,
+        parameters: PARAMETERS,
+        seconds: 1,
+        bootstrap: { resamples: 200 },
+      },
       join(work, 'out/REPORT.md'),
     );
     expect(files.map((f) => f.slice(work.length))).toEqual([
@@ -90,24 +109,71 @@ describe('report files', () => {
       '/out/REPORT-BBBUSDT.svg',
     ]);
     const json = JSON.parse(readFileSync(join(work, 'out/REPORT.json'), 'utf8'));
-    expect(Object.keys(json.strategies)).toEqual(strategies.map((s) => s.name));
-    for (const s of strategies) {
-      const want = result.portfolio[s.name]!;
-      for (const key of ['totalReturn', 'sharpe', 'sortino', 'maxDrawdown', 'exposure', 'trades'] as const) {
-        expect(json.strategies[s.name][key], `${s.name}.${key}`).toBe(want[key]);
+    expect(json).toEqual(JSON.parse(JSON.stringify(report)));
+    const regimeStrategies = strategies.filter((s) => s.twin).map((s) => s.name);
+    expect(Object.keys(json.strategies).sort()).toEqual(
+      [
+        ...strategies.map((s) => s.name),
+        ...regimeStrategies.flatMap((n) => [`${n}@causal`, `${n}@hindsight`]),
+      ].sort(),
+    );
+    // Twins side by side: trend, then the strategies it is the twin of.
+    const order = Object.keys(json.strategies);
+    expect(order.slice(order.indexOf('trend'), order.indexOf('trend') + 7)).toEqual([
+      'trend',
+      'trend_gated',
+      'trend_gated@causal',
+      'trend_gated@hindsight',
+      'trend_gated_dwell',
+      'trend_gated_dwell@causal',
+      'trend_gated_dwell@hindsight',
+    ]);
+    for (const row of rows) {
+      const want = result.portfolio[row.name]!;
+      for (const key of [
+        'totalReturn',
+        'sharpe',
+        'sortino',
+        'maxDrawdown',
+        'calmar',
+        'exposure',
+        'timeInMarket',
+        'trades',
+      ] as const) {
+        expect(json.strategies[row.name][key], `${row.name}.${key}`).toBe(want[key]);
       }
-      expect(json.strategies[s.name].maxDrawdown).toBeGreaterThanOrEqual(0);
-      expect(json.symbols.AAAUSDT.strategies[s.name].trades).toBe(symbols[0]!.metrics[s.name]!.trades);
+      expect(json.symbols.AAAUSDT.strategies[row.name].trades).toBe(symbols[0]!.metrics[row.name]!.trades);
+      // The regimes' P&L adds up to the total return.
+      const pnl = Object.values(json.perRegime[row.name] as Record<string, { pnl: number }>).reduce(
+        (a, p) => a + p.pnl,
+        0,
+      );
+      expect(pnl, row.name).toBeCloseTo(want.totalReturn, 9);
     }
+    expect(json.strategies['vol_scaled@hindsight'].description).toContain(HINDSIGHT_NOTE);
+    expect(json.strategies['vol_scaled@causal'].description).toContain('no look-ahead');
+    expect(json.comparisons.map((c: { row: string }) => c.row).sort()).toEqual(
+      regimeStrategies.flatMap((n) => [n, `${n}@causal`, `${n}@hindsight`]).sort(),
+    );
+    const scaled = json.comparisons.find((c: { row: string }) => c.row === 'vol_scaled');
+    expect(scaled.twin).toBe('vol_target');
+    expect(scaled.low).toBeLessThanOrEqual(scaled.difference);
+    expect(scaled.high).toBeGreaterThanOrEqual(scaled.difference);
+    expect(json.verdict).toMatch(/^Aim (not )?met: /);
+    expect(json.parameters.trendGatedDwell.k).toBe(PARAMETERS.trendGatedDwell.k);
     expect(json.annualisation.periodsPerYear).toBe(365 * 288);
     // 600 instants of 5 minutes (≈ 2.08 days), the regime changing every 50 instants: 11 switches.
     expect(json.symbols.AAAUSDT.regimeSwitchesPerDay).toBeCloseTo(11 / ((600 * 5) / 1440), 12);
     const md = readFileSync(join(work, 'out/REPORT.md'), 'utf8');
     expect(md).toContain('## Equal-weight portfolio of AAAUSDT + BBBUSDT');
+    expect(md).toContain('## Regime strategies against their regime-free twins');
+    expect(md).toContain('## Per regime');
+    expect(md).toContain(`**Verdict.** ${json.verdict}`);
     expect(md).toContain('![AAAUSDT equity and drawdown](REPORT-AAAUSDT.svg)');
     const svg = readFileSync(join(work, 'out/REPORT-AAAUSDT.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const s of strategies) expect(svg).toContain(`>${s.name}</text>`);
+    expect(svg).not.toContain('@hindsight');
     expect(svg).toContain('AAAUSDT: equity and drawdown');
   }, 60_000);
 });

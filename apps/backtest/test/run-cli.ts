@@ -2,13 +2,18 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
-/** Runs the CLI the way `npm run backtest` does (tsx); resolves with the exit code and the output. */
+/**
+ * Runs the CLI the way `npm run backtest` does (tsx; `choose-main.ts` for `npm run backtest:choose`);
+ * resolves with the exit code and the output.
+ */
 export function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  main = 'main.ts',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const MAIN = resolve(SRC, main);
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },

@@ -1,6 +1,6 @@
 import type { Candle } from '@regime/candles';
-import { type LabelerParams, settledLabel, settleWindow } from '@regime/labeler';
-import type { OutcomeRow, PredictionRow, RegimeId } from '@regime/questdb';
+import { closeLookup, forwardOutcome, type LabelerParams, settledLabel, settleWindow } from '@regime/labeler';
+import type { Next4h, OutcomeRow, PredictionRow, RegimeId } from '@regime/questdb';
 
 /** An official prediction that has no outcome yet, and why. */
 export interface Pending {
@@ -34,6 +34,20 @@ export function candleRangeFor(
 }
 
 /**
+ * What the 4 hours after T did, from closes inside T's settle window (15 days before T to T + 4 h:
+ * the window spans both), so the columns are as reproducible as the realised regime. Null when a
+ * ratio is undefined (no movement at all in the trailing 15 days) or T is off the 5-minute grid.
+ */
+export function next4hOf(asOf: number, closeAt: (closeTime: number) => number | undefined): Next4h | null {
+  if (asOf % FIVE_MINUTES_MS !== 0) return null;
+  const o = forwardOutcome(asOf, closeAt);
+  if (!o || !Number.isFinite(o.volRatio)) return null;
+  return { volRatio: o.volRatio, efficiency: o.efficiency, return: o.forwardReturn };
+}
+
+const FIVE_MINUTES_MS = 300_000;
+
+/**
  * Scores official predictions that have no outcome yet, as of `now`: each prediction whose settle
  * window has closed gets its outcome row from the settled label of its instant (computed from
  * `candles5m`, closed 5m candles sorted by open time). Pure: the same predictions and candles give
@@ -49,6 +63,7 @@ export function scorePredictions(
   const pending: Pending[] = [];
   // The instants of one 15-minute bar share their window and so their settled label: label each bar once.
   const labels = new Map<number, ReturnType<typeof settledLabel>>();
+  const closeAt = closeLookup(candles5m);
   for (const prediction of predictions) {
     const { settledAt } = settleWindow(prediction.ts, options.params);
     if (now < settledAt) {
@@ -77,6 +92,7 @@ export function scorePredictions(
       correct: predicted === label.regime,
       settledAt,
       labelerVersion: options.labelerVersion,
+      next4h: next4hOf(prediction.ts, closeAt),
     });
   }
   return { outcomes, pending };

@@ -81,6 +81,7 @@ describe('scorePredictions', () => {
         correct: true,
         settledAt: window.settledAt,
         labelerVersion: '2.0.0',
+        next4h: outcomes[0]!.next4h,
       },
     ]);
     const wrong = REGIME_IDS.find((id) => id !== truth.regime)!;
@@ -92,6 +93,30 @@ describe('scorePredictions', () => {
       correct: false,
       settledAt: window.settledAt,
     });
+  });
+
+  it('adds what the next 4 hours did, from the candles of the settle window alone', () => {
+    const [row] = scorePredictions([prediction('range')], candles, window.settledAt, options).outcomes;
+    const closeAt = (t: number) => candles.find((c) => c.openTime + FIVE_MIN === t)!.close;
+    expect(row!.next4h!.return).toBeCloseTo(closeAt(T + 4 * HOUR) / closeAt(T) - 1, 12);
+    // 16 fifteen-minute steps after T against the 1440 of the 15 days before it.
+    const steps = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) =>
+        Math.log(closeAt(from + (k + 1) * 900_000) / closeAt(from + k * 900_000)),
+      );
+    const rms = (r: number[]) => Math.sqrt(r.reduce((a, x) => a + x * x, 0) / r.length);
+    const ahead = steps(T, 16);
+    expect(row!.next4h!.volRatio).toBeCloseTo(rms(ahead) / rms(steps(T - 15 * 24 * HOUR, 1440)), 9);
+    expect(row!.next4h!.efficiency).toBeCloseTo(
+      Math.abs(ahead.reduce((a, b) => a + b, 0)) / ahead.reduce((a, b) => a + Math.abs(b), 0),
+      9,
+    );
+    const inWindow = candles.filter(
+      (c) => c.openTime >= window.fromOpenTime && c.openTime < window.toOpenTime,
+    );
+    expect(scorePredictions([prediction('range')], inWindow, window.settledAt, options).outcomes[0]).toEqual(
+      row,
+    );
   });
 
   it('a missing candle: late until SCORE_GIVE_UP_MS after settling, then missed; never an outcome', () => {

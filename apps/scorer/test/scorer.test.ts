@@ -1,6 +1,12 @@
 import type { Candle, Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { DEFAULT_LABELER_PARAMS, LABELER_VERSION, settledLabel, settleWindow } from '@regime/labeler';
+import {
+  closeLookup,
+  DEFAULT_LABELER_PARAMS,
+  LABELER_VERSION,
+  settledLabel,
+  settleWindow,
+} from '@regime/labeler';
 import {
   type OutcomeRow,
   OutcomeStore,
@@ -15,6 +21,7 @@ import { createLogger } from '@regime/service';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScorerConfig, type ScorerConfig } from '../src/config.ts';
+import { next4hOf } from '../src/score.ts';
 import { type Scorer, startScorer } from '../src/scorer.ts';
 import { runScoreTick, type SymbolTick, type TickContext } from '../src/tick.ts';
 
@@ -91,6 +98,7 @@ function expectedOutcome(p: PredictionRow, stored: readonly Candle[], now: numbe
     correct: p.regime === label.regime,
     settledAt,
     labelerVersion: LABELER_VERSION,
+    next4h: next4hOf(p.ts, closeLookup(stored)),
   };
 }
 

@@ -9,6 +9,7 @@ import { BAR_MS, BASE_INTERVAL_MS } from './label-series.ts';
  * - volRatio: realised volatility of the 16 steps after T ÷ realised volatility of the 15 days before T;
  * - netSigma: |net move over the next 4 h| in trailing sigmas (the trailing 15-minute volatility × √16);
  * - efficiency: |net move| ÷ Σ|step move| over the next 4 h (1 = a straight line);
+ * - forwardReturn: the next 4 hours' return, close at T + 4 h ÷ close at T − 1 (signed: the direction);
  * - continues: the next 4 hours' net move has the sign of the last 4 hours' (null when either is 0).
  *
  * It reads the future by definition: an evaluation's yardstick, never a model input.
@@ -17,6 +18,7 @@ export interface ForwardOutcome {
   volRatio: number;
   netSigma: number;
   efficiency: number;
+  forwardReturn: number;
   continues: boolean | null;
 }
 
@@ -64,6 +66,7 @@ export function forwardOutcome(
     volRatio: trailing > 0 ? Math.sqrt(forwardSq / FORWARD_STEPS) / trailing : Number.NaN,
     netSigma: trailing > 0 ? Math.abs(net) / (trailing * Math.sqrt(FORWARD_STEPS)) : Number.NaN,
     efficiency: path > 0 ? Math.abs(net) / path : 0,
+    forwardReturn: previous / anchor - 1,
     continues: net === 0 || pastNet === 0 ? null : Math.sign(net) === Math.sign(pastNet),
   };
 }

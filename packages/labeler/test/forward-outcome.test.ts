@@ -23,6 +23,7 @@ describe('forwardOutcome', () => {
     expect(o.volRatio).toBeCloseTo(0.02 / trailing, 9);
     expect(o.netSigma).toBeCloseTo(0.16 / (trailing * Math.sqrt(FORWARD_STEPS)), 9);
     expect(o.efficiency).toBeCloseTo(0.16 / 0.32, 9);
+    expect(o.forwardReturn).toBeCloseTo(Math.exp(0.16) - 1, 12);
     // The last 4 hours before T (16 steps) net to 0 on the alternating path: no sign to continue.
     expect(o.continues).toBeNull();
   });
@@ -39,6 +40,7 @@ describe('forwardOutcome', () => {
       closes((s) => 100 * Math.exp(-0.001 * Math.abs(s))),
     )!;
     expect(reversal.continues).toBe(false);
+    expect(reversal.forwardReturn).toBeCloseTo(Math.exp(-0.016) - 1, 12);
   });
 
   it('is null when any 15-minute close it needs is missing', () => {

@@ -24,7 +24,8 @@ export interface BacktestEquityRow {
   createdAt: number;
 }
 
-const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Names of runs, symbols, strategies (`trend_gated@causal`) and models: no quote, no space. */
+const NAME = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 function rowProblem(r: BacktestEquityRow): string | undefined {
   if (!Number.isSafeInteger(r.ts)) return `ts ${r.ts} is not an epoch ms instant`;

@@ -2,6 +2,7 @@ import type { SenderBuffer } from '@questdb/nodejs-client';
 import { isValidSymbol, REGIME_IDS, type RegimeId } from '@regime/candles';
 import type { QuestDbConfig } from './config.ts';
 import { IlpWriter } from './ilp.ts';
+import { type ExistingColumn, existingColumns, runMigrations } from './migrations.ts';
 import { timestampParam } from './pg-types.ts';
 import type { QuestDb } from './questdb.ts';
 import { assertTableName } from './tables.ts';
@@ -29,7 +30,29 @@ export interface OutcomeRow {
   /** When T's settle window closed (deterministic: T's bar close + settle bars), not when the row was written. */
   settledAt: number;
   labelerVersion: string;
+  /**
+   * What the 4 hours after T did (@regime/labeler forwardOutcome on the settle window's candles):
+   * null on rows written before these columns existed, or when a ratio is undefined (a flat market).
+   */
+  next4h: Next4h | null;
 }
+
+/** The realised next 4 hours of an instant T: what a written regime turned out to mean. */
+export interface Next4h {
+  /** Realised volatility of the 16 fifteen-minute steps after T ÷ that of the 15 days before T. */
+  volRatio: number;
+  /** |net move| ÷ Σ |step move| over the 4 hours (1 = a straight line). */
+  efficiency: number;
+  /** close(T + 4 h) ÷ close(T) − 1. */
+  return: number;
+}
+
+/** The next-4-hour columns, added to tables created before they existed (outcomesMigrations). */
+const NEXT_4H_COLUMNS = {
+  volRatio: 'next_4h_vol_ratio',
+  efficiency: 'next_4h_efficiency',
+  return: 'next_4h_return',
+} as const;
 
 const VERSION_PATTERN = /^[A-Za-z0-9._:+-]{1,64}$/;
 const isInstant = (v: number) => Number.isSafeInteger(v) && v >= 0;
@@ -52,6 +75,13 @@ export function outcomeProblem(row: OutcomeRow): string | undefined {
   }
   if (!isInstant(row.settledAt) || row.settledAt <= row.ts)
     return `settledAt ${row.settledAt} is not an instant after ts`;
+  if (row.next4h === undefined) return 'next4h is missing (null when unknown)';
+  if (row.next4h !== null) {
+    const { volRatio, efficiency, return: r } = row.next4h;
+    if (!(Number.isFinite(volRatio) && volRatio >= 0)) return `next4h.volRatio ${volRatio} is not ≥ 0`;
+    if (!(efficiency >= 0 && efficiency <= 1)) return `next4h.efficiency ${efficiency} is not within [0, 1]`;
+    if (!(Number.isFinite(r) && r > -1)) return `next4h.return ${r} is not a return above −100 %`;
+  }
   return undefined;
 }
 
@@ -66,8 +96,18 @@ export function outcomesSchema(table: string): string {
       realised SYMBOL,
       correct BOOLEAN,
       settled_at TIMESTAMP,
-      labeler_version SYMBOL
+      labeler_version SYMBOL,
+      ${Object.values(NEXT_4H_COLUMNS)
+        .map((c) => `${c} DOUBLE`)
+        .join(',\n      ')}
     ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, symbol)`;
+}
+
+/** What a regime_outcomes table created before the next-4-hour columns needs: only the missing ones. */
+export function outcomesMigrations(table: string, columns: readonly ExistingColumn[]): string[] {
+  return Object.values(NEXT_4H_COLUMNS)
+    .filter((name) => !columns.some((c) => c.column === name))
+    .map((name) => `ALTER TABLE ${assertTableName(table)} ADD COLUMN ${name} DOUBLE`);
 }
 
 function writeOutcomeRow(table: string, b: SenderBuffer, r: OutcomeRow): void {
@@ -78,6 +118,11 @@ function writeOutcomeRow(table: string, b: SenderBuffer, r: OutcomeRow): void {
     .symbol('realised', r.realised)
     .symbol('labeler_version', r.labelerVersion);
   for (const id of REGIME_IDS) b.floatColumn(`p_${id}`, r.probabilities[id]);
+  if (r.next4h) {
+    b.floatColumn(NEXT_4H_COLUMNS.volRatio, r.next4h.volRatio)
+      .floatColumn(NEXT_4H_COLUMNS.efficiency, r.next4h.efficiency)
+      .floatColumn(NEXT_4H_COLUMNS.return, r.next4h.return);
+  }
   b.booleanColumn('correct', r.correct).timestampColumn('settled_at', r.settledAt, 'ms').at(r.ts, 'ms');
 }
 
@@ -102,8 +147,11 @@ export class OutcomeStore {
     return new OutcomeStore(table, db, await IlpWriter.open(config.httpUrl));
   }
 
+  /** CREATE TABLE IF NOT EXISTS, then the columns an older table lacks: safe at every start-up, concurrently. */
   async ensureSchema(): Promise<void> {
     await this.db.query(outcomesSchema(this.table));
+    const query = <T>(sql: string) => this.db.query<T>(sql);
+    await runMigrations(query, outcomesMigrations(this.table, await existingColumns(query, this.table)));
   }
 
   /** Upserts outcome rows (key: ts, symbol). */
@@ -124,7 +172,7 @@ export class OutcomeStore {
   async read(symbol: string, fromTs: number, toTs: number): Promise<OutcomeRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
       `SELECT ts, symbol, model_version, predicted, ${REGIME_IDS.map((id) => `p_${id}`).join(', ')},
-              realised, correct, settled_at, labeler_version
+              realised, correct, settled_at, labeler_version, ${Object.values(NEXT_4H_COLUMNS).join(', ')}
        FROM ${this.table} WHERE symbol = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`,
       [symbol, timestampParam(fromTs), timestampParam(toTs)],
     );
@@ -141,6 +189,14 @@ export class OutcomeStore {
       correct: r.correct as boolean,
       settledAt: r.settled_at as number,
       labelerVersion: r.labeler_version as string,
+      next4h:
+        r[NEXT_4H_COLUMNS.volRatio] === null
+          ? null
+          : {
+              volRatio: r[NEXT_4H_COLUMNS.volRatio] as number,
+              efficiency: r[NEXT_4H_COLUMNS.efficiency] as number,
+              return: r[NEXT_4H_COLUMNS.return] as number,
+            },
     }));
   }
 

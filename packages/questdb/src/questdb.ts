@@ -12,6 +12,7 @@ import type { QuestDbConfig } from './config.ts';
 import { openConnection } from './connection.ts';
 import type { IlpWriter } from './ilp.ts';
 import { KlineEncoder } from './kline-encoder.ts';
+import { existingColumns, runMigrations } from './migrations.ts';
 import { timestampParam } from './pg-types.ts';
 import {
   eventId,
@@ -23,7 +24,7 @@ import {
   REGIME_IDS,
   type RegimeId,
 } from './rows.ts';
-import { type ExistingColumn, eventsMigrations, schemaStatements } from './schema.ts';
+import { eventsMigrations, schemaStatements } from './schema.ts';
 import { assertTableNames, DEFAULT_TABLES, type TableNames } from './tables.ts';
 import { type WaitForWalOptions, waitForTablesWal } from './wal.ts';
 
@@ -148,16 +149,9 @@ export class QuestDb {
   /** CREATE TABLE IF NOT EXISTS for the three tables: safe to call at every start-up. */
   async ensureSchema(): Promise<void> {
     for (const sql of schemaStatements(this.tables)) await this.pool.query(sql);
-    const columns = await this.query<ExistingColumn>(
-      `SELECT "column", "upsertKey" FROM table_columns('${this.tables.events}')`,
-    );
-    for (const sql of eventsMigrations(this.tables.events, columns)) {
-      // Another process (or an earlier call whose ALTER QuestDB has not applied yet) may have got there
-      // first: the column then exists, which is all that is asked.
-      await this.pool.query(sql).catch((error: Error) => {
-        if (!/already exists|duplicate column|is either no-op/.test(error.message)) throw error;
-      });
-    }
+    const query = <T>(sql: string) => this.query<T>(sql);
+    const columns = await existingColumns(query, this.tables.events);
+    await runMigrations(query, eventsMigrations(this.tables.events, columns));
   }
 
   /** Writers create the tables first, so ILP never auto-creates them with inferred (wrong) types. */

@@ -1,3 +1,4 @@
+import type { ExistingColumn } from './migrations.ts';
 import type { TableNames } from './tables.ts';
 
 /**
@@ -51,12 +52,6 @@ export function schemaStatements(tables: TableNames): string[] {
       event_id VARCHAR
     ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, event_id)`,
   ];
-}
-
-/** A column of an existing table, as table_columns() reports it. */
-export interface ExistingColumn {
-  column: string;
-  upsertKey: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type Interval, type Kline, seededRandom } from '@regime/candles';
 import { readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
+import { closeLookup, forwardOutcome } from '@regime/labeler';
 import {
   type BacktestEquityRow,
   type OutcomeRow,
@@ -16,6 +17,8 @@ import {
  * pipeline events of every kind, some without a symbol and some for a symbol with no candles, and
  * outcomes of the official predictions (the realised regime mostly leads the predicted one by two
  * instants, with noise), except the newest 8 hours and every 97th instant (left without an outcome).
+ * Each outcome's next 4 hours are those of the real candles (forwardOutcome, read from ../shared
+ * beyond the two days), except every 13th, left null like a row scored before those columns existed.
  */
 
 export const FIXTURE_FROM = Date.UTC(2025, 8, 1);
@@ -157,6 +160,14 @@ export const SCORED_UNTIL = FIXTURE_TO - 8 * 60 * MINUTE;
 
 function outcomes(predictions: readonly PredictionRow[], seed: number): OutcomeRow[] {
   const rand = random(seed);
+  const symbol = predictions[0]!.symbol;
+  // forwardOutcome reads 15 days before T and 4 hours after it.
+  const closeAt = closeLookup(
+    readKlineFiles(sharedKlinesDir(), symbol, '5m', {
+      from: FIXTURE_FROM - 16 * 24 * 60 * MINUTE,
+      to: FIXTURE_TO + 5 * 60 * MINUTE,
+    }),
+  );
   const official = predictions.filter((p) => p.mode === 'official').sort((a, b) => a.ts - b.ts);
   const out: OutcomeRow[] = [];
   official.forEach((p, i) => {
@@ -173,9 +184,17 @@ function outcomes(predictions: readonly PredictionRow[], seed: number): OutcomeR
       correct: p.regime === realised,
       settledAt: p.ts + 6 * 60 * MINUTE,
       labelerVersion: '2.0.0',
+      next4h: i % 13 === 12 ? null : next4h(p.ts, closeAt),
     });
   });
   return out;
+}
+
+function next4h(ts: number, closeAt: (t: number) => number | undefined): OutcomeRow['next4h'] {
+  const o = forwardOutcome(ts, closeAt);
+  if (!o)
+    throw new Error(`the fixture's candles do not cover the next 4 hours of ${new Date(ts).toISOString()}`);
+  return { volRatio: o.volRatio, efficiency: o.efficiency, return: o.forwardReturn };
 }
 
 export function buildFixture(): Fixture {

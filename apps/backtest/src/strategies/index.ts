@@ -15,13 +15,17 @@ function isStrategy(value: unknown): value is Strategy {
     typeof s?.name === 'string' &&
     /^[a-z][a-z0-9_]*$/.test(s.name) &&
     typeof s.description === 'string' &&
+    (s.twin === undefined || typeof s.twin === 'string') &&
     typeof s.create === 'function'
   );
 }
 
 let loaded: Promise<Strategy[]> | undefined;
 
-/** All strategies, by name. Throws on two strategies with one name or a malformed export. */
+/**
+ * All strategies, by name. Throws on two strategies with one name, a malformed export, or a twin
+ * that is not a regime-free strategy of the folder.
+ */
 export function loadStrategies(): Promise<Strategy[]> {
   loaded ??= (async () => {
     const files = readdirSync(here)
@@ -38,6 +42,15 @@ export function loadStrategies(): Promise<Strategy[]> {
         throw new Error(`strategies/${file}: a strategy named ${module.strategy.name} exists already`);
       }
       out.push(module.strategy);
+    }
+    for (const s of out) {
+      if (s.twin === undefined) continue;
+      const twin = out.find((t) => t.name === s.twin);
+      if (!twin || twin.twin !== undefined) {
+        throw new Error(
+          `strategy ${s.name}: its twin ${s.twin} is not a regime-free strategy of strategies/`,
+        );
+      }
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   })();

@@ -11,6 +11,7 @@ export const strategy: Strategy = {
   description:
     `the trend strategy, but in the market only while the official regime is Strong Trend or Weak Trend ` +
     '(flat in Range, Squeeze, Volatility Spike, Choppy High-Vol and without a prediction)',
+  twin: 'trend',
   lookbackMs: EMA_LOOKBACK_MS,
   create() {
     const crossover = new EmaCrossover(FAST_EMA, SLOW_EMA);

@@ -15,11 +15,16 @@ export const EXPOSURE_BY_REGIME: Readonly<Record<Regime, number>> = {
 };
 export const EXPOSURE_WITHOUT_PREDICTION = 0.5;
 
+/** The exposure vol_scaled holds for a written regime (or for no prediction). */
+export function exposureFor(regime: Regime | undefined): number {
+  return regime === undefined ? EXPOSURE_WITHOUT_PREDICTION : EXPOSURE_BY_REGIME[regime];
+}
+
 export const strategy: Strategy = {
   name: 'vol_scaled',
   description:
     'always long, exposure scaled by the official regime: 1 in Strong Trend, Weak Trend, Range and ' +
     'Squeeze, 0.5 in Choppy High-Vol, 0.25 in Volatility Spike (0.5 without a prediction)',
-  create: () => (view) =>
-    view.prediction ? EXPOSURE_BY_REGIME[view.prediction.regime] : EXPOSURE_WITHOUT_PREDICTION,
+  twin: 'vol_target',
+  create: () => (view) => exposureFor(view.prediction?.regime),
 };
