@@ -8,9 +8,9 @@ import {
   decideSamples,
   loadRegimeModel,
   networkInputs,
-  predictProbabilities,
+  networkProbabilities,
   REGIMES,
-  readArtifact,
+  readInferenceArtifact,
   sampleClock,
   splitDataset,
 } from '@regime/model';
@@ -33,7 +33,7 @@ describe.skipIf(!hasSharedKlines())('evaluate and the inference path give the sa
     await createTinyModel(dir, 'evaluate-vs-inference', 13);
     const period = { from: Date.UTC(2025, 6, 10), to: Date.UTC(2025, 6, 11) };
     const source = fileCandleSource(sharedKlinesDir());
-    const artifact = await readArtifact(dir);
+    const artifact = await readInferenceArtifact(dir);
     const params = artifact.metadata.labeler.params;
     const range = candleRange(period, params);
     const history = await source.history('BTCUSDT', {
@@ -47,9 +47,8 @@ describe.skipIf(!hasSharedKlines())('evaluate and the inference path give the sa
       15,
       params,
     );
-    const probabilities = predictProbabilities(artifact.model, networkInputs(artifact.scalers, dataset));
+    const probabilities = networkProbabilities(artifact.network, networkInputs(artifact.scalers, dataset));
     const written = decideSamples(probabilities, sampleClock(dataset, 15), artifact.metadata.decision);
-    artifact.model.dispose();
 
     // The backtest's path: the predictor's inference, one instant at a time.
     const model = await loadRegimeModel(dir);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
-import { defaultModelDir } from '@regime/model';
+import { defaultModelDir } from '@regime/model/runtime';
 import { createLogger, machineLoad } from '@regime/service';
 import { BadInputError, parseFlags } from '../src/config.ts';
 import { assertLabelerVersion } from '../src/model-artifact.ts';

@@ -1,4 +1,4 @@
-import { REGIMES, type Regime } from '@regime/model';
+import { REGIMES, type Regime } from '@regime/model/runtime';
 import type { StrategyRun } from './engine.ts';
 import type { MarketSeries } from './market.ts';
 

@@ -2,7 +2,7 @@ import { INTERVAL_MS } from '@regime/candles';
 import type { CandleHistory } from '@regime/features';
 import { historyWarmup } from '@regime/inference';
 import { DEFAULT_LABELER_PARAMS, type LabelerParams } from '@regime/labeler';
-import type { Regime } from '@regime/model';
+import type { Regime } from '@regime/model/runtime';
 import type { CandleSource } from '@regime/model/candle-source';
 import { BadInputError } from './config.ts';
 import { type Costs, runStrategy, type StrategyRun } from './engine.ts';

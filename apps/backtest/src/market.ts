@@ -1,6 +1,6 @@
 import type { Candle } from '@regime/candles';
 import type { CandleHistory } from '@regime/features';
-import type { Regime, RegimePrediction } from '@regime/model';
+import type { Regime, RegimePrediction } from '@regime/model/runtime';
 import { type InstantPrediction, STEP_MS } from './walk-forward.ts';
 
 const FIFTEEN_MINUTES_MS = 15 * 60_000;

@@ -7,7 +7,7 @@ import {
   loadRegimeModel,
   ModelArtifactError,
   type RegimeModel,
-} from '@regime/model';
+} from '@regime/model/runtime';
 import { BadInputError } from './config.ts';
 
 /**

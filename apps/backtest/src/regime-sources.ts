@@ -1,6 +1,6 @@
 import type { Candle } from '@regime/candles';
 import { barCloseAt, type LabelerParams, REGIMES, SeriesLabeler } from '@regime/labeler';
-import type { Regime, RegimePrediction } from '@regime/model';
+import type { Regime, RegimePrediction } from '@regime/model/runtime';
 import type { MarketSeries } from './market.ts';
 
 /**

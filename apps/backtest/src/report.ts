@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { REGIME_LABELS } from '@regime/model';
+import { REGIME_LABELS } from '@regime/model/runtime';
 import { type RegimeSlice, regimeAttribution, WRITTEN_REGIMES, type WrittenRegime } from './attribution.ts';
 import type { BacktestResult, BacktestRow } from './backtest.ts';
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from './bootstrap.ts';

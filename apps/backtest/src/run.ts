@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { RegimeModel } from '@regime/model';
+import type { RegimeModel } from '@regime/model/runtime';
 import { type CandleSource, fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
 import { BacktestEquityTable, DEFAULT_TABLES } from '@regime/questdb';
 import { type Logger, loadConfig } from '@regime/service';

@@ -1,4 +1,4 @@
-import type { RegimePrediction } from '@regime/model';
+import type { RegimePrediction } from '@regime/model/runtime';
 
 /**
  * Everything a strategy may know when it decides the position for (T, T + 5m]: nothing after T.

@@ -10,7 +10,7 @@ import {
   predictRegimes,
   SymbolCaches,
 } from '@regime/inference';
-import type { RegimeModel, RegimePrediction } from '@regime/model';
+import type { RegimeModel, RegimePrediction } from '@regime/model/runtime';
 
 /** 5-minute as-of instants: the official prediction schedule. */
 export const STEP_MS = INTERVAL_MS['5m'];

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/inference';
-import { defaultModelDir } from '@regime/model';
+import { defaultModelDir } from '@regime/model/runtime';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { QuestDb, uniqueTableNames } from '@regime/questdb';
 import { type Clock, createLogger, machineLoad } from '@regime/service';

@@ -1,5 +1,5 @@
 import type { PredictionOutcome } from '@regime/inference';
-import { REGIME_LABELS, REGIMES } from '@regime/model';
+import { REGIME_LABELS, REGIMES } from '@regime/model/runtime';
 import type { PredictionMode } from './schedule.ts';
 
 export interface ConsoleRow {

@@ -9,7 +9,7 @@ import {
   predictRegimes,
   SymbolCaches,
 } from '@regime/inference';
-import { defaultModelDir, initTensorflow, loadRegimeModel } from '@regime/model';
+import { defaultModelDir, loadRegimeModel } from '@regime/model/runtime';
 import { ConfigError, createLogger, exchangeClock } from '@regime/service';
 import { Command, InvalidArgumentError } from 'commander';
 import { CandleMemory } from './candle-memory.ts';
@@ -74,7 +74,6 @@ async function main(): Promise<void> {
 
   // Fail fast, in one line, when there is no exchange (offline): no retries, no stack traces.
   await probeExchange(env.BINANCE_REST_URL);
-  await initTensorflow();
   const model = await loadRegimeModel(opts.modelDir ?? env.MODEL_DIR ?? defaultModelDir());
   const rest = new BinanceRest({ baseUrl: env.BINANCE_REST_URL, logger: log });
   const clock = await exchangeClock({

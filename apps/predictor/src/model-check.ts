@@ -1,6 +1,6 @@
 import { FEATURE_NAMES, type FeatureWindow, WINDOW_STEPS } from '@regime/features';
 import { type LabelerView, VIEW_BAR_NAMES, VIEW_BARS, VIEW_SUMMARY_NAMES } from '@regime/labeler';
-import { REGIMES, type RegimeModel } from '@regime/model';
+import { REGIMES, type RegimeModel } from '@regime/model/runtime';
 
 /**
  * A model must answer before it is put in service: one prediction on a neutral input has to give

@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { loadRegimeModel, type RegimeModel } from '@regime/model';
+import { loadRegimeModel, type RegimeModel } from '@regime/model/runtime';
 import type { Logger } from '@regime/service';
 
 export interface ModelHolderOptions {

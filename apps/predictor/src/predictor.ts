@@ -3,7 +3,7 @@ import { BinanceRest, serviceClock } from '@regime/binance';
 import { FeatureError } from '@regime/features';
 import { CandlesNotReadyError, historyWarmup, inputsAsOf, type PredictionInputs } from '@regime/inference';
 import { LabelerViewError } from '@regime/labeler';
-import { defaultModelDir, initTensorflow } from '@regime/model';
+import { defaultModelDir } from '@regime/model/runtime';
 import { type PredictionRow, QuestDb } from '@regime/questdb';
 import { type Clock, type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, type JobsOptions, Queue, Worker } from 'bullmq';
@@ -50,7 +50,6 @@ export async function startPredictor(
   log: Logger,
   deps: { clock?: Clock } = {},
 ): Promise<Predictor> {
-  await initTensorflow();
   const clock = deps.clock ?? (await serviceClock({ ...config.clock, restUrl: config.restUrl }, log));
   const db = await QuestDb.connect(config.questdb, config.tables);
   await db.ensureSchema();

@@ -15,7 +15,7 @@ import {
   type ModelInput,
   type RegimeModel,
   type RegimePrediction,
-} from '@regime/model';
+} from '@regime/model/runtime';
 import {
   type CandleSeries,
   FEATURE_INTERVALS,

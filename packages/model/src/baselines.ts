@@ -1,7 +1,6 @@
 import { REGIME_COUNT } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
-import { WIDE_WIDTH } from './network.ts';
-import { inputCount, type NetworkInputs } from './train.ts';
+import { inputCount, type NetworkInputs, WIDE_WIDTH } from './network-inputs.ts';
 import { VIEW_BAR_WIDTH, VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, WIDE_VIEW_BARS } from './view-inputs.ts';
 
 /**

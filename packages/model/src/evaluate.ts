@@ -22,8 +22,8 @@ import {
   type SampleClock,
   switchesPerDay,
 } from './stability.ts';
-import type { tf } from './tensorflow.ts';
-import { networkInputs, predictProbabilities } from './train.ts';
+import type { KernelNetwork } from './kernel/index.ts';
+import { networkInputs, networkProbabilities } from './network-inputs.ts';
 
 export const CLASSIFIERS = [
   'model',
@@ -97,13 +97,13 @@ export interface Evaluation {
 }
 
 /**
- * Runs the model, its baselines and the hybrid reference on the same samples: the `scored` samples of
+ * Runs the model (on the inference kernel, as the predictor does), its baselines and the hybrid reference on the same samples: the `scored` samples of
  * `withLeadIn` (default: all). The samples before them are the decision layer's lead-in: their
  * answers are the earlier windows the written regime of the first scored instants reads, as the
  * predictor reads them.
  */
 export function evaluateClassifiers(
-  model: tf.LayersModel,
+  network: KernelNetwork,
   scalers: ModelScalers,
   baselines: BaselinesState,
   withLeadIn: Dataset,
@@ -111,7 +111,7 @@ export function evaluateClassifiers(
   decision: DecisionRule,
   scored: ArrayLike<number> = Uint32Array.from({ length: withLeadIn.size }, (_, i) => i),
 ): Evaluation {
-  const allProbabilities = predictProbabilities(model, networkInputs(scalers, withLeadIn));
+  const allProbabilities = networkProbabilities(network, networkInputs(scalers, withLeadIn));
   const allClock = sampleClock(withLeadIn, strideMinutes);
   const dataset = selectSamples(withLeadIn, scored);
   const probabilities = selectRows(allProbabilities, scored, REGIME_COUNT);

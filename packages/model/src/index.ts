@@ -1,5 +1,6 @@
 export { REGIME_COUNT, REGIME_LABELS, REGIMES, type Regime } from '@regime/labeler';
 export * from './artifact.ts';
+export * from './artifact-files.ts';
 export * from './baselines.ts';
 export * from './calendar.ts';
 export * from './causal.ts';
@@ -12,6 +13,7 @@ export * from './metrics.ts';
 export * from './model.ts';
 export * from './model-card.ts';
 export * from './network.ts';
+export * from './network-inputs.ts';
 export * from './period-data.ts';
 export * from './pipeline.ts';
 export * from './profile.ts';

@@ -3,13 +3,12 @@ import { fileURLToPath } from 'node:url';
 import type { FeatureWindow } from '@regime/features';
 import type { LabelerView } from '@regime/labeler';
 import { REGIME_COUNT, REGIMES, type Regime } from '@regime/labeler';
-import { readArtifact } from './artifact.ts';
+import { readInferenceArtifact } from './artifact-files.ts';
 import { calendarInputs } from './calendar.ts';
 import { type DecisionRule, decideRegime } from './decision.ts';
 import type { ModelMetadata } from './metadata.ts';
+import { networkProbabilities } from './network-inputs.ts';
 import { applyScaler } from './scaler.ts';
-import { initTensorflow, type tf } from './tensorflow.ts';
-import { inputTensors } from './train.ts';
 import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from './view-inputs.ts';
 
 export interface RegimePrediction {
@@ -73,11 +72,11 @@ export function decidePrediction(rule: DecisionRule, answers: readonly RegimePre
 
 /**
  * Loads an artifact folder and verifies it against this build (feature names in order, intervals,
- * steps, regime map, labeler version, model shapes); a mismatch throws ModelArtifactError.
+ * steps, regime map, labeler version, model shapes); a mismatch throws ModelArtifactError. The
+ * network runs on the inference kernel (kernel/): no tfjs is loaded.
  */
 export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
-  await initTensorflow();
-  const { model, metadata, scalers } = await readArtifact(dir);
+  const { network, metadata, scalers } = await readInferenceArtifact(dir);
   const steps = metadata.steps;
   const featureCount = metadata.featureNames.length;
   let disposed = false;
@@ -130,31 +129,19 @@ export async function loadRegimeModel(dir: string): Promise<RegimeModel> {
         raw.set(w.values, i * row);
         writeViewInputs(view, summaries, i * VIEW_SUMMARY_WIDTH, bars, i * VIEW_BARS_SIZE);
       });
-      const inputs = inputTensors(
-        {
-          x: applyScaler(scalers.features, raw),
-          calendar: calendarInputs(batch.map((b) => b.window.asOf)),
-          viewSummary: applyScaler(scalers.viewSummary, summaries),
-          viewBars: applyScaler(scalers.viewBars, bars),
-          steps,
-          featureCount,
-        },
-        0,
-        batch.length,
-      );
-      const output = model.predict(inputs) as tf.Tensor;
-      try {
-        const probabilities = await output.data();
-        return batch.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
-      } finally {
-        for (const input of inputs) input.dispose();
-        output.dispose();
-      }
+      const probabilities = networkProbabilities(network, {
+        x: applyScaler(scalers.features, raw),
+        calendar: calendarInputs(batch.map((b) => b.window.asOf)),
+        viewSummary: applyScaler(scalers.viewSummary, summaries),
+        viewBars: applyScaler(scalers.viewBars, bars),
+        steps,
+        featureCount,
+      });
+      return batch.map((_, i) => toPrediction(probabilities, i * REGIME_COUNT));
     },
     dispose() {
-      if (disposed) return;
+      // The kernel holds plain typed arrays: nothing to free but the refusal of later calls.
       disposed = true;
-      model.dispose();
     },
   };
 }

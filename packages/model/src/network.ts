@@ -1,5 +1,6 @@
 import { REGIME_COUNT, VIEW_BARS } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
+import { NETWORK_INPUTS, WIDE_WIDTH } from './network-inputs.ts';
 import { tf } from './tensorflow.ts';
 import { VIEW_BAR_WIDTH, VIEW_SUMMARY_WIDTH, WIDE_VIEW_BARS } from './view-inputs.ts';
 
@@ -29,15 +30,6 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   dropout: 0.2,
   seed: 42,
 };
-
-/**
- * The model's inputs, in order: the scaled feature window, the calendar of its as-of instant, and the
- * labeler's causal view (view-inputs.ts), scaled: its summary and its per-bar rows.
- */
-export const NETWORK_INPUTS = ['window', 'calendar', 'view_summary', 'view_bars'] as const;
-
-/** Width of the wide part's input: the view summary, the newest WIDE_VIEW_BARS bar rows and the calendar. */
-export const WIDE_WIDTH = VIEW_SUMMARY_WIDTH + WIDE_VIEW_BARS * VIEW_BAR_WIDTH + CALENDAR_COUNT;
 
 /** Starting weights of the wide part: the logistic regression on the view (baselines.ts). */
 export interface WideStart {

@@ -7,7 +7,8 @@ import {
   VIEW_BARS,
   VIEW_SUMMARY_NAMES,
 } from '@regime/labeler';
-import { featureIntervals, type LoadedArtifact } from './artifact.ts';
+import type { LoadedArtifact } from './artifact.ts';
+import { featureIntervals } from './artifact-files.ts';
 import {
   DEFAULT_LOGISTIC,
   logisticInputs,
@@ -38,16 +39,16 @@ import {
 } from './period-data.ts';
 import { fitScaler, type ModelScalers } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
+import type { KernelNetwork } from './kernel/index.ts';
 import {
-  balancedClassWeights,
-  type EpochReport,
   type NetworkInputs,
   networkInputs,
-  predictProbabilities,
+  networkProbabilities,
   scaleInPlace,
   selectInputs,
-  trainNetwork,
-} from './train.ts';
+} from './network-inputs.ts';
+import { kernelOf } from './tfjs-kernel.ts';
+import { balancedClassWeights, type EpochReport, predictProbabilities, trainNetwork } from './train.ts';
 
 export interface PipelineProgress {
   stage: 'dataset' | 'baselines' | 'training' | 'decision';
@@ -96,9 +97,12 @@ export function tuneDecisionBiases(
   };
 }
 
-/** Recomputes the smoke check of an artifact on the given history (the same code path as `evaluate`). */
+/**
+ * Recomputes the smoke check of an artifact on the given history, on the inference kernel (the same
+ * code path as `evaluate` and the predictor).
+ */
 export async function smokeMetrics(
-  model: tf.LayersModel,
+  network: KernelNetwork,
   scalers: ModelScalers,
   inputs: readonly SymbolHistory[],
   smoke: { symbol: string; from: number; to: number; strideMinutes: number },
@@ -107,7 +111,7 @@ export async function smokeMetrics(
   const own = inputs.filter((i) => i.symbol === smoke.symbol);
   if (own.length === 0) throw new Error(`the smoke check needs the candles of ${smoke.symbol}`);
   const { dataset } = await splitDataset(own, smoke, smoke.strideMinutes, params);
-  const probabilities = predictProbabilities(model, networkInputs(scalers, dataset));
+  const probabilities = networkProbabilities(network, networkInputs(scalers, dataset));
   const predicted = argmaxRows(probabilities);
   let correct = 0;
   let trueClassProbabilitySum = 0;
@@ -285,7 +289,7 @@ export async function trainPipeline(
       },
     };
     if (config.smoke && withSmoke)
-      metadata.metrics.smoke = await smokeMetrics(model, scalers, inputs, config.smoke, params);
+      metadata.metrics.smoke = await smokeMetrics(await kernelOf(model), scalers, inputs, config.smoke, params);
     return metadata;
   };
 
@@ -314,7 +318,13 @@ export async function trainPipeline(
   tuneAfterTraining(artifact, withLeadIn, scored, config.strideMinutes.validation, leadInInputs);
   // The smoke check describes the final weights, after the decision bias has been folded in.
   if (config.smoke)
-    metadata.metrics.smoke = await smokeMetrics(result.model, scalers, inputs, config.smoke, params);
+    metadata.metrics.smoke = await smokeMetrics(
+      await kernelOf(result.model),
+      scalers,
+      inputs,
+      config.smoke,
+      params,
+    );
   return artifact;
 }
 

@@ -1,81 +1,12 @@
 import { REGIME_COUNT, VIEW_BAR_NAMES, VIEW_BARS } from '@regime/labeler';
-import { CALENDAR_COUNT, calendarInputs } from './calendar.ts';
+import { CALENDAR_COUNT } from './calendar.ts';
 import type { Dataset } from './dataset.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
 import { seededRandom, shuffledIndices } from './rng.ts';
-import { applyScaler, applyScalerInPlace, type ModelScalers } from './scaler.ts';
+import { BARS_ROW, inputCount, type NetworkInputs } from './network-inputs.ts';
 import { tf } from './tensorflow.ts';
-
-/**
- * Network inputs of n samples, scaled: windows (n × steps × features), calendars (n × CALENDAR_COUNT),
- * view summaries (n × VIEW_SUMMARY_WIDTH) and view bars (n × VIEW_BARS × VIEW_BAR_WIDTH).
- */
-export interface NetworkInputs {
-  x: Float32Array;
-  calendar: Float32Array;
-  viewSummary: Float32Array;
-  viewBars: Float32Array;
-  steps: number;
-  featureCount: number;
-}
-
-/** The network's inputs for a dataset, scaled with the model's scalers. */
-export function networkInputs(scalers: ModelScalers, dataset: Dataset): NetworkInputs {
-  return {
-    x: applyScaler(scalers.features, dataset.windows),
-    calendar: calendarInputs(dataset.asOf),
-    viewSummary: applyScaler(scalers.viewSummary, dataset.viewSummary),
-    viewBars: applyScaler(scalers.viewBars, dataset.viewBars),
-    steps: dataset.steps,
-    featureCount: dataset.featureCount,
-  };
-}
-
-/**
- * The network's inputs for a dataset that is not needed raw again (the training set), scaled in
- * place: the dataset's windows and view arrays then hold scaled values.
- */
-export function scaleInPlace(scalers: ModelScalers, dataset: Dataset): NetworkInputs {
-  return {
-    x: applyScalerInPlace(scalers.features, dataset.windows),
-    calendar: calendarInputs(dataset.asOf),
-    viewSummary: applyScalerInPlace(scalers.viewSummary, dataset.viewSummary),
-    viewBars: applyScalerInPlace(scalers.viewBars, dataset.viewBars),
-    steps: dataset.steps,
-    featureCount: dataset.featureCount,
-  };
-}
-
-const BARS_ROW = VIEW_BARS * VIEW_BAR_NAMES.length;
-
-/** The inputs of the samples at `indices`, in that order (a copy). */
-export function selectInputs(data: NetworkInputs, indices: ArrayLike<number>): NetworkInputs {
-  const n = inputCount(data);
-  const rows = (src: Float32Array) => {
-    const width = src.length / n;
-    const out = new Float32Array(indices.length * width);
-    for (let k = 0; k < indices.length; k++) {
-      const i = indices[k]!;
-      out.set(src.subarray(i * width, (i + 1) * width), k * width);
-    }
-    return out;
-  };
-  return {
-    x: rows(data.x),
-    calendar: rows(data.calendar),
-    viewSummary: rows(data.viewSummary),
-    viewBars: rows(data.viewBars),
-    steps: data.steps,
-    featureCount: data.featureCount,
-  };
-}
-
-/** Samples in a set of network inputs. */
-export function inputCount(data: NetworkInputs): number {
-  return data.calendar.length / CALENDAR_COUNT;
-}
 
 /** Network inputs with their label indices. */
 export interface LabelledWindows extends NetworkInputs {
@@ -163,7 +94,7 @@ function batchTensors(data: NetworkInputs, indices: ArrayLike<number>): InputTen
 }
 
 /** The network inputs of rows [start, start + count) as tensors. */
-export function inputTensors(data: NetworkInputs, start: number, count: number): InputTensors {
+function inputTensors(data: NetworkInputs, start: number, count: number): InputTensors {
   return tensors(data, count, (k) => start + k);
 }
 

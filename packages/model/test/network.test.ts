@@ -2,10 +2,11 @@ import { REGIME_COUNT, VIEW_BAR_NAMES, VIEW_BARS, VIEW_SUMMARY_NAMES } from '@re
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predictLogistic, viewLogisticInputs } from '../src/baselines.ts';
 import { calendarInputs } from '../src/calendar.ts';
-import { buildNetwork, shiftOutputBias, WIDE_WIDTH } from '../src/network.ts';
+import { buildNetwork, shiftOutputBias } from '../src/network.ts';
+import { type NetworkInputs, WIDE_WIDTH } from '../src/network-inputs.ts';
 import { seededRandom } from '../src/rng.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
-import { type NetworkInputs, predictProbabilities } from '../src/train.ts';
+import { predictProbabilities } from '../src/train.ts';
 import { WIDE_VIEW_BARS } from '../src/view-inputs.ts';
 
 const steps = 8;

@@ -5,7 +5,8 @@ import { synthetic5m } from '@regime/candles/synthetic';
 import { FEATURE_NAMES, featureWindows } from '@regime/features';
 import { labelerViewAsOf, REGIMES, VIEW_SUMMARY_NAMES } from '@regime/labeler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_FILES, ModelArtifactError, readArtifact, writeArtifact } from '../src/artifact.ts';
+import { writeArtifact } from '../src/artifact.ts';
+import { ARTIFACT_FILES, ModelArtifactError, readInferenceArtifact } from '../src/artifact-files.ts';
 import { calendarInputs } from '../src/calendar.ts';
 import { parseTrainConfig } from '../src/config.ts';
 import { evaluateClassifiers } from '../src/evaluate.ts';
@@ -15,7 +16,8 @@ import { splitDataset } from '../src/period-data.ts';
 import { smokeMetrics, type TrainedArtifact, trainPipeline } from '../src/pipeline.ts';
 import { applyScaler } from '../src/scaler.ts';
 import { initTensorflow } from '../src/tensorflow.ts';
-import { predictProbabilities } from '../src/train.ts';
+import { networkProbabilities } from '../src/network-inputs.ts';
+import { kernelOf } from '../src/tfjs-kernel.ts';
 import { VIEW_BARS_SIZE, VIEW_SUMMARY_WIDTH, writeViewInputs } from '../src/view-inputs.ts';
 import { historyFrom5m } from './history.ts';
 
@@ -114,7 +116,8 @@ describe('training pipeline on synthetic candles', () => {
     batch.forEach((b, i) => {
       writeViewInputs(b.view, summaries, i * VIEW_SUMMARY_WIDTH, bars, i * VIEW_BARS_SIZE);
     });
-    const expected = predictProbabilities(trained.model, {
+    // The predictor's path is the kernel: the same numbers as the kernel of the trained model.
+    const expected = networkProbabilities(await kernelOf(trained.model), {
       x: applyScaler(trained.scalers.features, raw),
       calendar: calendarInputs(asOfs),
       viewSummary: applyScaler(trained.scalers.viewSummary, summaries),
@@ -135,10 +138,10 @@ describe('training pipeline on synthetic candles', () => {
   });
 
   it('reproduces the smoke check recorded at training time from the saved artifact', async () => {
-    const loaded = await readArtifact(join(dir, 'model'));
+    const loaded = await readInferenceArtifact(join(dir, 'model'));
     const smoke = loaded.metadata.metrics.smoke!;
     const again = await smokeMetrics(
-      loaded.model,
+      loaded.network,
       loaded.scalers,
       inputs,
       {
@@ -149,7 +152,6 @@ describe('training pipeline on synthetic candles', () => {
       },
       loaded.metadata.labeler.params,
     );
-    loaded.model.dispose();
     expect(again).toEqual(smoke);
   });
 
@@ -161,7 +163,7 @@ describe('training pipeline on synthetic candles', () => {
       trained.metadata.labeler.params,
     );
     const { results, profile, decisionGrid } = evaluateClassifiers(
-      trained.model,
+      await kernelOf(trained.model),
       trained.scalers,
       trained.baselines,
       dataset,

@@ -3,14 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import { describe, expect, it } from 'vitest';
-import { readArtifact } from '../src/artifact.ts';
+import { readInferenceArtifact } from '../src/artifact-files.ts';
 import { fileCandleSource } from '../src/candle-source.ts';
 import type { EvaluationReport } from '../src/evaluate.ts';
 import { defaultModelDir } from '../src/model.ts';
 import { cardFacts, renderCardFacts } from '../src/model-card.ts';
 import { candleRange } from '../src/period-data.ts';
 import { smokeMetrics } from '../src/pipeline.ts';
-import { initTensorflow } from '../src/tensorflow.ts';
 
 const dir = defaultModelDir();
 const shipped = existsSync(join(dir, 'metadata.json'));
@@ -27,8 +26,7 @@ describe('the shipped model', () => {
   });
 
   it('MODEL_CARD.md shows exactly the numbers of the saved evaluation report', async () => {
-    const { model, metadata } = await readArtifact(dir);
-    model.dispose();
+    const { metadata } = await readInferenceArtifact(dir);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as EvaluationReport;
     const card = await readFile(cardPath, 'utf8');
     expect(report.model.version).toBe(metadata.version);
@@ -37,8 +35,7 @@ describe('the shipped model', () => {
 
   describe.skipIf(!hasSharedKlines())('on the real candles in ../shared', () => {
     it('reproduces the smoke check recorded when it was trained', async () => {
-      await initTensorflow();
-      const { model, metadata, scalers } = await readArtifact(dir);
+      const { network, metadata, scalers } = await readInferenceArtifact(dir);
       const smoke = metadata.metrics.smoke;
       expect(smoke).toBeDefined();
       const period = { from: Date.parse(smoke!.from), to: Date.parse(smoke!.to) };
@@ -47,13 +44,12 @@ describe('the shipped model', () => {
         candleRange(period, metadata.labeler.params),
       );
       const again = await smokeMetrics(
-        model,
+        network,
         scalers,
         [{ symbol: smoke!.symbol, history }],
         { symbol: smoke!.symbol, ...period, strideMinutes: smoke!.strideMinutes },
         metadata.labeler.params,
       );
-      model.dispose();
       expect(again).toEqual(smoke);
     });
   });

@@ -1,4 +1,4 @@
-import type { Regime } from '@regime/model';
+import type { Regime } from '@regime/model/runtime';
 import { EmaCrossover } from '../ema.ts';
 import type { Strategy } from '../strategy.ts';
 import { EMA_LOOKBACK_MS, FAST_EMA, SLOW_EMA } from './trend.ts';

@@ -1,4 +1,4 @@
-import type { Regime } from '@regime/model';
+import type { Regime } from '@regime/model/runtime';
 import { PARAMETERS } from '../parameters.ts';
 import type { Strategy } from '../strategy.ts';
 import { TRAILING_STOP_LOOKBACK_MS, trailingStopTrend } from '../trailing-stop.ts';

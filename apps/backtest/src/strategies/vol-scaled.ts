@@ -1,4 +1,4 @@
-import type { Regime } from '@regime/model';
+import type { Regime } from '@regime/model/runtime';
 import type { Strategy } from '../strategy.ts';
 
 /**

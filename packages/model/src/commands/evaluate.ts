@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { readArtifact } from '../artifact.ts';
+import { readInferenceArtifact } from '../artifact-files.ts';
 import type { SymbolHistory } from '../dataset.ts';
 import {
   classifierNames,
@@ -19,7 +19,6 @@ import {
 } from '../period-data.ts';
 import { progressReporter } from '../progress.ts';
 import { renderReportMarkdown } from '../report-markdown.ts';
-import { initTensorflow } from '../tensorflow.ts';
 import { iso, loadHistories, logger, openSource, type SourceOptions } from './options.ts';
 
 /** REPORT, REPORT.md or REPORT.json → both file names. */
@@ -46,8 +45,7 @@ export async function evaluate(
   opts: SourceOptions & { model: string; out: string; stride?: number; expect?: string },
 ): Promise<void> {
   const started = performance.now();
-  const { backend } = await initTensorflow();
-  const { model, metadata, scalers, baselines } = await readArtifact(resolve(opts.model));
+  const { network, metadata, scalers, baselines } = await readInferenceArtifact(resolve(opts.model));
   const params = metadata.labeler.params;
   const test = metadata.training.periods.test;
   const period = { from: opts.from ?? Date.parse(test.from), to: opts.to ?? Date.parse(test.to) };
@@ -61,7 +59,7 @@ export async function evaluate(
     await source.close();
   }
   logger.info(
-    { backend, symbols, from: iso(period.from), to: iso(period.to), strideMinutes },
+    { symbols, from: iso(period.from), to: iso(period.to), strideMinutes },
     'building the evaluation set',
   );
   const progress = progressReporter(logger, 0);
@@ -77,7 +75,7 @@ export async function evaluate(
   const scored = samplesFrom(built.dataset, period.from);
   if (scored.length === 0) throw new Error('no usable samples in the evaluation period');
   const evaluation = evaluateClassifiers(
-    model,
+    network,
     scalers,
     baselines,
     built.dataset,
@@ -85,7 +83,6 @@ export async function evaluate(
     metadata.decision,
     scored,
   );
-  model.dispose();
   const dataset = selectSamples(built.dataset, scored);
   const report: EvaluationReport = {
     model: {

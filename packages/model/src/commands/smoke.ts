@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CandleHistory } from '@regime/features';
-import { ARTIFACT_FILES, readArtifact } from '../artifact.ts';
+import { ARTIFACT_FILES, readInferenceArtifact } from '../artifact-files.ts';
 import { candleRange } from '../period-data.ts';
 import { smokeMetrics } from '../pipeline.ts';
-import { initTensorflow } from '../tensorflow.ts';
 import { logger, openSource, type SourceOptions } from './options.ts';
 
 /** Recomputes an artifact's smoke check; compares it with the recorded one, or records it (--write). */
@@ -12,8 +11,7 @@ export async function smoke(
   opts: SourceOptions & { model: string; symbol?: string; stride?: number; write?: boolean },
 ): Promise<void> {
   const dir = resolve(opts.model);
-  await initTensorflow();
-  const { model, metadata, scalers } = await readArtifact(dir);
+  const { network, metadata, scalers } = await readInferenceArtifact(dir);
   const recorded = metadata.metrics.smoke;
   const symbol = opts.symbol ?? recorded?.symbol;
   const from = opts.from ?? (recorded ? Date.parse(recorded.from) : undefined);
@@ -30,13 +28,12 @@ export async function smoke(
     await source.close();
   }
   const check = await smokeMetrics(
-    model,
+    network,
     scalers,
     [{ symbol, history }],
     { symbol, from, to, strideMinutes },
     metadata.labeler.params,
   );
-  model.dispose();
   if (opts.write) {
     metadata.metrics.smoke = check;
     await writeFile(join(dir, ARTIFACT_FILES.metadata), `${JSON.stringify(metadata, null, 2)}\n`);

@@ -5,6 +5,7 @@ import type { SymbolHistory } from '../dataset.ts';
 import { candleRange, DECISION_LEAD_IN_MS, samplesFrom, splitDataset } from '../period-data.ts';
 import { smokeMetrics, tuneAfterTraining } from '../pipeline.ts';
 import { initTensorflow } from '../tensorflow.ts';
+import { kernelOf } from '../tfjs-kernel.ts';
 import { loadHistories, logger, openSource, type SourceOptions } from './options.ts';
 
 /**
@@ -56,7 +57,7 @@ export async function tune(opts: SourceOptions & { model: string }): Promise<voi
       await smokeSource.close();
     }
     metadata.metrics.smoke = await smokeMetrics(
-      artifact.model,
+      await kernelOf(artifact.model),
       artifact.scalers,
       [{ symbol: recorded.symbol, history }],
       { symbol: recorded.symbol, ...smokePeriod, strideMinutes: recorded.strideMinutes },
