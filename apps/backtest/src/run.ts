@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { RegimeModel } from '@regime/model/runtime';
 import { type CandleSource, fileCandleSource, questDbCandleSource } from '@regime/model/candle-source';
+import type { RegimeModel } from '@regime/model/runtime';
 import { BacktestEquityTable, DEFAULT_TABLES } from '@regime/questdb';
 import { type Logger, loadConfig } from '@regime/service';
 import { type BacktestResult, type PredictSymbol, runBacktest } from './backtest.ts';

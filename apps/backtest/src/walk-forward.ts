@@ -15,7 +15,7 @@ import type { RegimeModel, RegimePrediction } from '@regime/model/runtime';
 /** 5-minute as-of instants: the official prediction schedule. */
 export const STEP_MS = INTERVAL_MS['5m'];
 
-/** Windows per model call: past the ~15 ms fixed cost of a call, small enough to stay in cache (256 measured fastest on WASM). */
+/** Windows per model call: the inference kernel computes 256 at once (its buffers are sized for that). */
 export const DEFAULT_BATCH_SIZE = 256;
 
 export interface WalkForwardOptions {

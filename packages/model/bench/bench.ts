@@ -1,9 +1,10 @@
 /**
- * `npm run bench -w packages/model`: single-input and batch-of-256 inference through the shipped
- * model (RegimeModel.predict: scaling + tfjs), training throughput of the same network, labeler 2 on
- * four years of BTCUSDT and ETHUSDT from ../shared, and the labeler view as of one instant, cold (17
- * days of evidence) and warm (a cache advancing one bar, as the predictor does).
- * Targets: single < 5 ms and batch of 256 < 300 ms on the WASM backend; labelling < 30 s.
+ * `npm run bench -w packages/model`: single-window and batch-of-256 inference of the shipped model on
+ * the inference kernel and on tfjs (WASM unless tfjs-node is installed) in the same run, on the same
+ * scaled inputs; the whole RegimeModel.predict (checks + scaling + kernel); training throughput of
+ * the same network; labeler 2 on four years of BTCUSDT and ETHUSDT from ../shared; and the labeler
+ * view as of one instant, cold (17 days of evidence) and warm (a cache advancing one bar, as the
+ * predictor does). Targets (issue 18): kernel single ≤ 0.5 ms, batch ≤ 0.1 ms a window; labelling < 30 s.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,12 +23,14 @@ import {
   ViewCache,
 } from '@regime/labeler';
 import { machineLoad } from '@regime/service';
+import { readArtifact } from '../src/artifact.ts';
+import { readInferenceArtifact } from '../src/artifact-files.ts';
 import { CALENDAR_COUNT, calendarInputs } from '../src/calendar.ts';
 import { fileCandleSource } from '../src/candle-source.ts';
 import { defaultModelDir, loadRegimeModel, type ModelInput } from '../src/model.ts';
 import { candleRange } from '../src/period-data.ts';
 import { seededRandom } from '../src/rng.ts';
-import { initTensorflow } from '../src/tensorflow.ts';
+import { initTensorflow, tf } from '../src/tensorflow.ts';
 import { trainNetwork } from '../src/train.ts';
 
 const random = seededRandom(1);
@@ -86,9 +89,35 @@ const network = model.metadata.network;
 const asOf = (i: number) => Date.UTC(2025, 0, 1) + i * 900_000;
 const one = [randomInput(asOf(0))];
 const batch = Array.from({ length: 256 }, (_, i) => randomInput(asOf(i)));
-const single = await timeMs(50, () => model.predict(one));
-const batched = await timeMs(10, () => model.predict(batch));
+const predictSingle = await timeMs(200, () => model.predict(one));
+const predictBatch = await timeMs(20, () => model.predict(batch));
 model.dispose();
+
+// The network alone, kernel and tfjs on the same scaled inputs (what is left after RegimeModel's checks and scaling).
+const { network: kernel } = await readInferenceArtifact(dir);
+const { model: reference } = await readArtifact(dir);
+const scaledInputs = (n: number) =>
+  kernel.inputShapes.map((shape) => Float32Array.from(noise(n * shape.reduce((a, b) => a * b, 1))));
+const kernelTimes = async (n: number, runs: number) => {
+  const inputs = scaledInputs(n);
+  return timeMs(runs, async () => kernel.predict(inputs, n));
+};
+const tfjsTimes = async (n: number, runs: number) => {
+  const inputs = scaledInputs(n);
+  return timeMs(runs, async () => {
+    const tensors = inputs.map((x, i) => tf.tensor(x, [n, ...kernel.inputShapes[i]!]));
+    const output = reference.predict(tensors) as tf.Tensor;
+    await output.data();
+    output.dispose();
+    for (const t of tensors) t.dispose();
+  });
+};
+const kernelSingle = await kernelTimes(1, 500);
+const kernelBatch = await kernelTimes(256, 30);
+const tfjsSingle = await tfjsTimes(1, 100);
+const tfjsBatch = await tfjsTimes(256, 10);
+reference.dispose();
+const loadDuringInference = machineLoad();
 
 // Training throughput of the shipped architecture on random inputs (one epoch of 2048 samples).
 const n = 2048;
@@ -168,12 +197,16 @@ async function viewTimes(): Promise<{ coldMs: number; warmMs: number } | undefin
 }
 const views = await viewTimes();
 
-console.log(`model bench (backend: ${backend}, model ${model.version}); ${machineLoad()}`);
+const perWindow = (t: { wall: number; cpu: number }, n: number) =>
+  `${(t.wall / n).toFixed(3)} ms wall (median) / ${(t.cpu / n).toFixed(3)} ms CPU a window`;
+console.log(`model bench (tfjs backend: ${backend}, model ${model.version}); ${machineLoad()}`);
+console.log(`  inference of the network alone (same scaled inputs); ${loadDuringInference}`);
+console.log(`    single window, kernel       ${perWindow(kernelSingle, 1)}  (target ≤ 0.5 ms)`);
+console.log(`    single window, tfjs ${backend.padEnd(8)}${perWindow(tfjsSingle, 1)}`);
+console.log(`    batch of 256, kernel        ${perWindow(kernelBatch, 256)}  (target ≤ 0.1 ms)`);
+console.log(`    batch of 256, tfjs ${backend.padEnd(8)}${perWindow(tfjsBatch, 256)}`);
 console.log(
-  `  single-window inference   ${single.wall.toFixed(2)} ms wall (median), ${single.cpu.toFixed(2)} ms CPU  (target < 5 ms on wasm)`,
-);
-console.log(
-  `  batch of 256 inference    ${batched.wall.toFixed(1)} ms wall (median), ${batched.cpu.toFixed(1)} ms CPU  (target < 300 ms on wasm)`,
+  `  RegimeModel.predict (checks + scaling + kernel): one window ${predictSingle.wall.toFixed(3)} ms wall / ${predictSingle.cpu.toFixed(3)} ms CPU; 256: ${perWindow(predictBatch, 256)}`,
 );
 console.log(
   `  training throughput       ${trained.samplesPerSecond.toFixed(0)} samples/s  (LSTM ${network.units} over the view bars + dense ${network.hidden}, batch ${trainingBatch})`,

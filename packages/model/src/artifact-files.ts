@@ -1,10 +1,17 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_NAMES, FEATURES_VERSION, WINDOW_STEPS } from '@regime/features';
 import { LABELER_VERSION, REGIMES, VIEW_BAR_NAMES, VIEW_BARS, VIEW_SUMMARY_NAMES } from '@regime/labeler';
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
 import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
+import {
+  compileNetwork,
+  type KernelNetwork,
+  type KernelOptions,
+  type SavedNetwork,
+  type WeightSpec,
+} from './kernel/index.ts';
 import {
   ARTIFACT_FORMAT,
   type BaselinesState,
@@ -14,7 +21,6 @@ import {
   metadataSchema,
   scalerSchema,
 } from './metadata.ts';
-import { type KernelNetwork, type KernelOptions, compileNetwork, type SavedNetwork, type WeightSpec } from './kernel/index.ts';
 import { NETWORK_INPUTS } from './network-inputs.ts';
 import type { ModelScalers, ScalerState } from './scaler.ts';
 import { VIEW_BAR_WIDTH, VIEW_SUMMARY_WIDTH } from './view-inputs.ts';
@@ -233,13 +239,18 @@ export interface InferenceArtifact {
  * Reads an artifact folder for inference, without tfjs, and verifies it (artifactProblems); throws
  * ModelArtifactError listing every problem, including a network the kernel cannot run.
  */
-export async function readInferenceArtifact(dir: string, options?: KernelOptions): Promise<InferenceArtifact> {
+export async function readInferenceArtifact(
+  dir: string,
+  options?: KernelOptions,
+): Promise<InferenceArtifact> {
   const { saved, metadata, scalers, baselines } = await readArtifactParts(dir);
   let network: KernelNetwork;
   try {
     network = compileNetwork(saved, options);
   } catch (error) {
-    throw new ModelArtifactError(dir, [`the inference kernel cannot run model.json: ${(error as Error).message}`]);
+    throw new ModelArtifactError(dir, [
+      `the inference kernel cannot run model.json: ${(error as Error).message}`,
+    ]);
   }
   const problems = artifactProblems(
     metadata,

@@ -10,8 +10,10 @@ import {
   scoreDecisionGrid,
   scoredSubset,
 } from './decision.ts';
+import type { KernelNetwork } from './kernel/index.ts';
 import type { BaselinesState } from './metadata.ts';
 import { argmaxRows, type ClassificationMetrics, classificationMetrics, macroF1 } from './metrics.ts';
+import { networkInputs, networkProbabilities } from './network-inputs.ts';
 import { selectRows, selectSamples } from './period-data.ts';
 import { type RegimeProfile, regimeProfile } from './profile.ts';
 import type { ModelScalers } from './scaler.ts';
@@ -22,8 +24,6 @@ import {
   type SampleClock,
   switchesPerDay,
 } from './stability.ts';
-import type { KernelNetwork } from './kernel/index.ts';
-import { networkInputs, networkProbabilities } from './network-inputs.ts';
 
 export const CLASSIFIERS = [
   'model',

@@ -84,7 +84,6 @@ export function inputCount(data: NetworkInputs): number {
   return data.calendar.length / CALENDAR_COUNT;
 }
 
-
 /**
  * Class probabilities (n × 6) of network inputs on the inference kernel: the one forward pass of
  * `RegimeModel.predict`, `evaluate` and the smoke check. Inputs are passed by the names the model
@@ -99,7 +98,8 @@ export function networkProbabilities(network: KernelNetwork, data: NetworkInputs
   };
   const inputs = network.inputNames.map((name) => {
     const values = byName[name as (typeof NETWORK_INPUTS)[number]];
-    if (!values) throw new Error(`the network reads an input "${name}" that is not one of ${NETWORK_INPUTS.join(', ')}`);
+    if (!values)
+      throw new Error(`the network reads an input "${name}" that is not one of ${NETWORK_INPUTS.join(', ')}`);
     return values;
   });
   return network.predict(inputs, inputCount(data));

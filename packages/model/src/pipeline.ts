@@ -24,9 +24,17 @@ import type { Dataset, DatasetProgress, SymbolHistory } from './dataset.ts';
 import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { sampleClock } from './evaluate.ts';
+import type { KernelNetwork } from './kernel/index.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
 import { type NetworkConfig, shiftOutputBias } from './network.ts';
+import {
+  type NetworkInputs,
+  networkInputs,
+  networkProbabilities,
+  scaleInPlace,
+  selectInputs,
+} from './network-inputs.ts';
 import {
   DECISION_LEAD_IN_MS,
   evenSubsample,
@@ -39,14 +47,6 @@ import {
 } from './period-data.ts';
 import { fitScaler, type ModelScalers } from './scaler.ts';
 import type { tf } from './tensorflow.ts';
-import type { KernelNetwork } from './kernel/index.ts';
-import {
-  type NetworkInputs,
-  networkInputs,
-  networkProbabilities,
-  scaleInPlace,
-  selectInputs,
-} from './network-inputs.ts';
 import { kernelOf } from './tfjs-kernel.ts';
 import { balancedClassWeights, type EpochReport, predictProbabilities, trainNetwork } from './train.ts';
 
@@ -289,7 +289,13 @@ export async function trainPipeline(
       },
     };
     if (config.smoke && withSmoke)
-      metadata.metrics.smoke = await smokeMetrics(await kernelOf(model), scalers, inputs, config.smoke, params);
+      metadata.metrics.smoke = await smokeMetrics(
+        await kernelOf(model),
+        scalers,
+        inputs,
+        config.smoke,
+        params,
+      );
     return metadata;
   };
 

@@ -1,11 +1,10 @@
 import { REGIME_COUNT, VIEW_BAR_NAMES, VIEW_BARS } from '@regime/labeler';
 import { CALENDAR_COUNT } from './calendar.ts';
-import type { Dataset } from './dataset.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
 import { argmaxRows } from './metrics.ts';
 import { buildNetwork, type NetworkConfig, type WideStart } from './network.ts';
-import { seededRandom, shuffledIndices } from './rng.ts';
 import { BARS_ROW, inputCount, type NetworkInputs } from './network-inputs.ts';
+import { seededRandom, shuffledIndices } from './rng.ts';
 import { tf } from './tensorflow.ts';
 
 /** Network inputs with their label indices. */

@@ -40,10 +40,10 @@ function sampleAxis(axis: unknown, rank: number, layer: string): number {
 function croppingPairs(cropping: unknown, axes: number, layer: string): [number, number][] {
   const pair = (v: unknown): [number, number] => {
     if (typeof v === 'number') return [v, v];
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))
+      return [v[0] as number, v[1] as number];
     throw new Error(`layer ${layer}: cannot read cropping ${JSON.stringify(cropping)}`);
   };
-  if (axes === 1) return [pair(cropping)];
   if (typeof cropping === 'number') return new Array(axes).fill([cropping, cropping]);
   if (Array.isArray(cropping) && cropping.length === axes) return cropping.map(pair);
   throw new Error(`layer ${layer}: cannot read cropping ${JSON.stringify(cropping)}`);
@@ -71,7 +71,8 @@ export class KernelNetwork {
 
   constructor(saved: SavedNetwork, options: KernelOptions = {}) {
     const capacity = options.capacity ?? 256;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`capacity ${capacity} is not a positive integer`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`capacity ${capacity} is not a positive integer`);
     this.capacity = capacity;
     const topology = parseTopology(saved.modelTopology);
     if (topology.outputs.length !== 1) {
@@ -151,16 +152,19 @@ export class KernelNetwork {
         }
         case 'LSTM': {
           const x = one();
-          if (x.shape.length !== 2) throw new Error(`layer ${name}: LSTM input [${x.shape}] is not [steps, features]`);
+          if (x.shape.length !== 2)
+            throw new Error(`layer ${name}: LSTM input [${x.shape}] is not [steps, features]`);
           if (config.stateful || config.return_state) {
             throw new Error(`layer ${name}: stateful LSTMs and return_state are not supported`);
           }
           const [stepCount, inDim] = x.shape as [number, number];
           const units = config.units as number;
           const gates = 4 * units;
-          const activation = elementwiseActivation((config.activation as string) ?? 'tanh') ?? ((v: number) => v);
+          const activation =
+            elementwiseActivation((config.activation as string) ?? 'tanh') ?? ((v: number) => v);
           const recurrentActivation =
-            elementwiseActivation((config.recurrent_activation as string) ?? 'hard_sigmoid') ?? ((v: number) => v);
+            elementwiseActivation((config.recurrent_activation as string) ?? 'hard_sigmoid') ??
+            ((v: number) => v);
           const params: LstmWeights = {
             steps: stepCount,
             inDim,
@@ -191,18 +195,19 @@ export class KernelNetwork {
           );
           return { slot: sequence ?? h, shape };
         }
-        case 'Cropping1D':
-        case 'Cropping2D':
-        case 'Cropping3D': {
+        case 'Cropping2D': {
           const x = one();
-          const axes = Number(layer.className.slice(-2, -1));
-          if (x.shape.length !== axes + 1) throw new Error(`layer ${name}: input [${x.shape}] is not ${axes}D + channels`);
-          if (config.data_format === 'channels_first') throw new Error(`layer ${name}: channels_first is not supported`);
+          const axes = 2;
+          if (x.shape.length !== axes + 1)
+            throw new Error(`layer ${name}: input [${x.shape}] is not ${axes}D + channels`);
+          if (config.data_format === 'channels_first')
+            throw new Error(`layer ${name}: channels_first is not supported`);
           const pairs = croppingPairs(config.cropping, axes, name);
           const begin = [...pairs.map((p) => p[0]), 0];
           const end = [...pairs.map((p, d) => x.shape[d]! - p[1]), x.shape[axes]!];
           const shape = end.map((e, d) => e - begin[d]!);
-          if (shape.some((d) => d <= 0)) throw new Error(`layer ${name}: cropping leaves nothing of [${x.shape}]`);
+          if (shape.some((d) => d <= 0))
+            throw new Error(`layer ${name}: cropping leaves nothing of [${x.shape}]`);
           const out = buffer(shape);
           steps.push((b, n) => crop(b[x.slot]!, n, x.shape, begin, end, b[out]!));
           return { slot: out, shape };
@@ -212,8 +217,13 @@ export class KernelNetwork {
           const rank = inputs[0]!.shape.length;
           const axis = sampleAxis(config.axis, rank, name);
           for (const input of inputs) {
-            if (input.shape.length !== rank || input.shape.some((d, i) => i !== axis && d !== inputs[0]!.shape[i])) {
-              throw new Error(`layer ${name}: shapes ${inputs.map((i) => `[${i.shape}]`).join(', ')} differ off axis ${axis}`);
+            if (
+              input.shape.length !== rank ||
+              input.shape.some((d, i) => i !== axis && d !== inputs[0]!.shape[i])
+            ) {
+              throw new Error(
+                `layer ${name}: shapes ${inputs.map((i) => `[${i.shape}]`).join(', ')} differ off axis ${axis}`,
+              );
             }
           }
           const outer = product(inputs[0]!.shape.slice(0, axis));
@@ -262,7 +272,7 @@ export class KernelNetwork {
       const config = layer.config;
       const batchShape = (config.batch_input_shape ?? config.batch_shape) as (number | null)[] | undefined;
       const shape = batchShape?.slice(1);
-      if (!shape || !shape.every((d): d is number => typeof d === 'number' && d > 0)) {
+      if (!shape?.every((d): d is number => typeof d === 'number' && d > 0)) {
         throw new Error(`model input ${input} has no fixed shape: [${batchShape}]`);
       }
       const slot = sizes.push(0) - 1; // set to the caller's arrays on every call
@@ -284,7 +294,8 @@ export class KernelNetwork {
     };
     const output = resolve(topology.outputs[0]!);
     const unused = [...weights.keys()].filter((k) => !used.has(k));
-    if (unused.length > 0) throw new Error(`weights no layer on the output's path reads: ${unused.join(', ')}`);
+    if (unused.length > 0)
+      throw new Error(`weights no layer on the output's path reads: ${unused.join(', ')}`);
     this.inputNames = topology.inputs;
     this.inputShapes = inputShapes;
     this.inputSlots = inputSlots;
@@ -302,15 +313,20 @@ export class KernelNetwork {
    */
   predict(inputs: readonly Float32Array[], count: number, out?: Float32Array): Float32Array {
     if (inputs.length !== this.inputSlots.length) {
-      throw new Error(`the network takes ${this.inputSlots.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
+      throw new Error(
+        `the network takes ${this.inputSlots.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`,
+      );
     }
     inputs.forEach((input, i) => {
       if (input.length < count * this.inputSizes[i]!) {
-        throw new Error(`input ${this.inputNames[i]} holds ${input.length} values, ${count} samples need ${count * this.inputSizes[i]!}`);
+        throw new Error(
+          `input ${this.inputNames[i]} holds ${input.length} values, ${count} samples need ${count * this.inputSizes[i]!}`,
+        );
       }
     });
     const result = out ?? new Float32Array(count * this.outputSize);
-    if (result.length < count * this.outputSize) throw new Error(`the output array is too small for ${count} samples`);
+    if (result.length < count * this.outputSize)
+      throw new Error(`the output array is too small for ${count} samples`);
     const { buffers, capacity } = this;
     for (let start = 0; start < count; start += capacity) {
       const n = Math.min(capacity, count - start);

@@ -127,7 +127,13 @@ export function denseRows(
 export function dense(
   x: Float32Array,
   rows: number,
-  layer: { inDim: number; units: number; kernelT: Float32Array; bias?: Float32Array; activation?: Activation },
+  layer: {
+    inDim: number;
+    units: number;
+    kernelT: Float32Array;
+    bias?: Float32Array;
+    activation?: Activation;
+  },
   out: Float32Array,
 ): void {
   denseRows(x, rows, layer.inDim, layer.kernelT, layer.bias, layer.units, out);

@@ -41,7 +41,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 function referencedLayer(ref: unknown, where: string): string {
   if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw new Error(`${where}: bad tensor reference`);
   if ((ref[1] ?? 0) !== 0 || (ref[2] ?? 0) !== 0) {
-    throw new Error(`${where}: shared layers and multi-output layers are not supported by the inference kernel`);
+    throw new Error(
+      `${where}: shared layers and multi-output layers are not supported by the inference kernel`,
+    );
   }
   return ref[0];
 }
@@ -49,7 +51,10 @@ function referencedLayer(ref: unknown, where: string): string {
 /** The functional graph of a saved tfjs model topology. */
 export function parseTopology(modelTopology: unknown): Topology {
   // tfjs saves `{ class_name, config, keras_version, backend }`; Keras' converter nests it once more.
-  const root = isRecord(modelTopology) && isRecord(modelTopology.model_config) ? modelTopology.model_config : modelTopology;
+  const root =
+    isRecord(modelTopology) && isRecord(modelTopology.model_config)
+      ? modelTopology.model_config
+      : modelTopology;
   if (!isRecord(root) || !isRecord(root.config)) throw new Error('the model topology has no config');
   if (root.class_name !== 'Model' && root.class_name !== 'Functional') {
     throw new Error(`a ${String(root.class_name)} model: the inference kernel runs functional models only`);
@@ -85,17 +90,23 @@ export function weightsByName(saved: SavedNetwork): Map<string, { shape: number[
   let offset = 0;
   for (const spec of saved.weightSpecs) {
     if (spec.dtype !== 'float32' || spec.quantization !== undefined) {
-      throw new Error(`weight ${spec.name} is ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}: the inference kernel reads float32 only`);
+      throw new Error(
+        `weight ${spec.name} is ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}: the inference kernel reads float32 only`,
+      );
     }
     const size = spec.shape.reduce((a, b) => a * b, 1);
     if (offset + size * 4 > saved.weightData.byteLength) {
-      throw new Error(`the weight data ends before weight ${spec.name} (${saved.weightData.byteLength} bytes)`);
+      throw new Error(
+        `the weight data ends before weight ${spec.name} (${saved.weightData.byteLength} bytes)`,
+      );
     }
     out.set(spec.name, { shape: spec.shape, values: new Float32Array(saved.weightData, offset, size) });
     offset += size * 4;
   }
   if (offset !== saved.weightData.byteLength) {
-    throw new Error(`the weight data has ${saved.weightData.byteLength} bytes, the manifest describes ${offset}`);
+    throw new Error(
+      `the weight data has ${saved.weightData.byteLength} bytes, the manifest describes ${offset}`,
+    );
   }
   return out;
 }
