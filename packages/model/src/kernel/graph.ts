@@ -112,11 +112,9 @@ export class KernelNetwork {
           return { slot: one().slot, shape: [product(one().shape)] };
         case 'Reshape': {
           const x = one();
+          // tfjs saves the target shape resolved (a -1 does not survive its symbolic apply).
           const target = (config.target_shape as number[]).slice();
-          const known = product(target.filter((d) => d !== -1));
-          const unknown = target.indexOf(-1);
-          if (unknown >= 0) target[unknown] = product(x.shape) / known;
-          if (product(target) !== product(x.shape) || !target.every(Number.isInteger)) {
+          if (product(target) !== product(x.shape) || !target.every((d) => Number.isInteger(d) && d > 0)) {
             throw new Error(`layer ${name}: cannot reshape [${x.shape}] to [${config.target_shape}]`);
           }
           return { slot: x.slot, shape: target };
