@@ -37,6 +37,7 @@ import {
 } from './src/grafana/fixture.ts';
 import { type Frame, parseTimestamp, records, runQuery, shapeProblem } from './src/grafana/frames.ts';
 import {
+  DRIFT_THRESHOLDS,
   driftFixture,
   LIFECYCLE_VERSIONS,
   type RegistryFixtureRow,
@@ -122,7 +123,14 @@ const TABLE_COLUMNS: Record<string, string[]> = {
     'reason',
     'path',
   ],
-  'Most drifted inputs in the range': ['symbol', 'feature', 'max_psi', 'last_computed'],
+  'Most drifted inputs in the range': [
+    'symbol',
+    'feature',
+    'max_psi',
+    'threshold',
+    'max_psi_over_threshold',
+    'last_computed',
+  ],
   'Live agreement per model version (7 days up to the end of the range)': [
     'model_version',
     'outcomes',
@@ -940,13 +948,18 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
       expect(got).toEqual(expected);
     });
 
-    it('the most drifted inputs are the largest PSIs in the range, BTCUSDT’s drifting input first', () => {
-      const [top] = records(frameOf('Most drifted inputs in the range'));
+    it('the most drifted inputs are those closest to their threshold, BTCUSDT’s drifting input first', () => {
+      const got = records(frameOf('Most drifted inputs in the range'));
       const drifting = driftFixture().filter(
         (r) => r.symbol === 'BTCUSDT' && r.feature === 'view_bars.net_atr' && r.ts <= range.to,
       );
-      expect([top!.symbol, top!.feature]).toEqual(['BTCUSDT', 'view_bars.net_atr']);
-      expect(Number(top!.max_psi)).toBeCloseTo(Math.max(...drifting.map((r) => r.psi)), 12);
+      expect([got[0]!.symbol, got[0]!.feature]).toEqual(['BTCUSDT', 'view_bars.net_atr']);
+      expect(Number(got[0]!.max_psi)).toBeCloseTo(Math.max(...drifting.map((r) => r.psi)), 12);
+      expect(Number(got[0]!.threshold)).toBe(DRIFT_THRESHOLDS['view_bars.net_atr']);
+      expect(Number(got[0]!.max_psi_over_threshold)).toBeGreaterThan(1);
+      const ratios = got.map((r) => Number(r.max_psi_over_threshold));
+      expect(ratios).toEqual([...ratios].sort((a, b) => b - a));
+      expect(ratios.filter((r) => r > 1)).toHaveLength(1);
     });
 
     it('live agreement per model version counts the outcomes of the 7 days up to the end of the range', () => {
@@ -993,13 +1006,17 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     };
     const rule = (uid: string) => alertRules().find((r) => r.uid === uid)!;
 
-    it('drift: fires for the symbol whose newest hourly PSI passes 0.25, not for the other', async () => {
+    it('drift: fires for the symbol whose newest hourly PSI passes its input’s threshold, not for one only above 0.25', async () => {
       const { last, firing } = await evaluate(rule('regime-input-drift-major'), MAIN_RANGE.to);
       const newestHour = Math.floor(MAIN_RANGE.to / 3_600_000) * 3_600_000;
       for (const symbol of FIXTURE_SYMBOLS) {
         const psis = driftFixture().filter((r) => r.symbol === symbol && r.ts === newestHour);
-        expect(last.get(symbol), symbol).toBeCloseTo(Math.max(...psis.map((r) => r.psi)), 12);
+        expect(last.get(symbol), symbol).toBeCloseTo(Math.max(...psis.map((r) => r.psi / r.threshold)), 12);
       }
+      // ETHUSDT has an input above 0.25 in that hour, below its own threshold: no alert.
+      expect(driftFixture().some((r) => r.symbol === 'ETHUSDT' && r.ts === newestHour && r.psi > 0.25)).toBe(
+        true,
+      );
       expect(firing).toEqual(['BTCUSDT']);
       expect((await evaluate(rule('regime-input-drift-major'), Date.UTC(2025, 8, 1, 12))).firing).toEqual([]);
     });

@@ -4,7 +4,7 @@ import { FIXTURE_FROM, FIXTURE_SYMBOLS } from './fixture.ts';
 /**
  * Model lifecycle rows for the Grafana tests: a registry history (a first champion, a rejected and a
  * promoted challenger, a failed cycle) and hourly drift rows over the fixture's two days, a few
- * inputs per symbol, one of them drifting past 0.25 on BTCUSDT on the second afternoon.
+ * inputs per symbol, one of them drifting past its threshold on BTCUSDT on the second afternoon.
  */
 
 const HOUR = 3_600_000;
@@ -170,19 +170,31 @@ export const DRIFT_FEATURES = [
   'view_summary.held_bars_l1',
   'view_bars.net_atr',
 ];
+/** Each input's drift threshold: 0.25, or higher where ordinary training days already exceed it. */
+export const DRIFT_THRESHOLDS: Record<string, number> = {
+  'window.rsi_15m': 0.25,
+  'calendar.day_sin': 0.25,
+  'view_summary.held_bars_l1': 0.8,
+  'view_bars.net_atr': 0.35,
+};
 
-/** Hourly drift rows over both fixture days; BTCUSDT's view_bars.net_atr passes 0.25 from hour 40. */
+/**
+ * Hourly drift rows over both fixture days. From hour 40, BTCUSDT's view_bars.net_atr passes its
+ * threshold (0.35), and ETHUSDT's view_summary.held_bars_l1 passes 0.25 but stays below its own (0.8).
+ */
 export function driftFixture(): FeatureDriftRow[] {
   const rows: FeatureDriftRow[] = [];
   for (let h = 0; h < 48; h++) {
     FIXTURE_SYMBOLS.forEach((symbol, s) => {
       DRIFT_FEATURES.forEach((feature, f) => {
         const drifting = symbol === 'BTCUSDT' && feature === 'view_bars.net_atr' && h >= 40;
+        const ordinary = symbol === 'ETHUSDT' && feature === 'view_summary.held_bars_l1' && h >= 40;
         rows.push({
           ts: FIXTURE_FROM + h * HOUR,
           symbol,
           feature,
-          psi: drifting ? 0.3 + (h - 40) / 100 : ((h * 7 + s * 5 + f * 3) % 20) / 100,
+          psi: drifting ? 0.4 + (h - 40) / 100 : ordinary ? 0.5 : ((h * 7 + s * 5 + f * 3) % 20) / 100,
+          threshold: DRIFT_THRESHOLDS[feature]!,
           modelVersion: h < 27 ? LIFECYCLE_VERSIONS.first : LIFECYCLE_VERSIONS.promoted,
         });
       });
