@@ -199,7 +199,7 @@ export async function trainPipeline(
   });
   const inputDistribution = calibrateDistribution(
     trainDistribution,
-    await trainingDayColumns(inputs, periods.train, params),
+    await trainingDayColumns(inputs, periods.train, params, undefined, progress('train')),
   );
   const classWeights = balancedClassWeights(train.labels);
   // Nine pairs make gigabytes of windows: the training set is scaled in place (its raw values are not

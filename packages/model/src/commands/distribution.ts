@@ -68,7 +68,11 @@ export async function distribution(
         Uint32Array.from({ length: dataset.size }, (_, i) => i),
       );
       // Whole days of the training split, every 5 minutes: the calibration of the drift thresholds.
-      days.push(...(await trainingDayColumns(inputs, period, params)));
+      days.push(
+        ...(await trainingDayColumns(inputs, period, params, undefined, (d) =>
+          progress.update({ stage: 'dataset', split: 'train', dataset: d }),
+        )),
+      );
       logger.info({ symbol, instants: dataset.size }, `${symbol}: ${dataset.size} training instants`);
     }
   } finally {

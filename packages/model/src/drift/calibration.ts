@@ -1,6 +1,6 @@
 import type { LabelerParams } from '@regime/labeler';
 import type { Period } from '../config.ts';
-import type { SymbolHistory } from '../dataset.ts';
+import type { DatasetProgress, SymbolHistory } from '../dataset.ts';
 import { splitDataset } from '../period-data.ts';
 import { calibrationDays, type InputDistribution, inputPsi, withCalibration } from './distribution.ts';
 import { InputColumns } from './input-names.ts';
@@ -20,10 +20,13 @@ export async function trainingDayColumns(
   period: Period,
   params: LabelerParams,
   perSymbol = CALIBRATION_DAYS_PER_SYMBOL,
+  onProgress?: (p: DatasetProgress) => void,
 ): Promise<InputColumns[]> {
   const out: InputColumns[] = [];
   for (const input of inputs) {
-    for (const from of calibrationDays(period.from, period.to, perSymbol)) {
+    const days = calibrationDays(period.from, period.to, perSymbol);
+    for (const [k, from] of days.entries()) {
+      onProgress?.({ symbol: `${input.symbol} calibration days`, done: k, total: days.length });
       const { dataset } = await splitDataset([input], { from, to: from + 86_400_000 }, 5, params);
       if (dataset.size < MIN_DAY_SHARE * 288) continue;
       const columns = new InputColumns(dataset.size);
