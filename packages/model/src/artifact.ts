@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARTIFACT_FILES, artifactProblems, ModelArtifactError, readArtifactParts } from './artifact-files.ts';
+import type { InputDistribution } from './drift/distribution.ts';
+import { writeInputDistribution } from './drift/io.ts';
 import type { BaselinesState, ModelMetadata } from './metadata.ts';
 import type { ModelScalers } from './scaler.ts';
 import { tf } from './tensorflow.ts';
@@ -41,7 +43,10 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
 }
 
 /** Writes the artifact folder (created if needed). */
-export async function writeArtifact(dir: string, artifact: LoadedArtifact): Promise<void> {
+export async function writeArtifact(
+  dir: string,
+  artifact: LoadedArtifact & { inputDistribution?: InputDistribution },
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await artifact.model.save(
     tf.io.withSaveHandler(async (saved) => {
@@ -63,4 +68,5 @@ export async function writeArtifact(dir: string, artifact: LoadedArtifact): Prom
   await writeFile(join(dir, ARTIFACT_FILES.scaler), json(artifact.scalers));
   await writeFile(join(dir, ARTIFACT_FILES.baselines), json(artifact.baselines));
   await writeFile(join(dir, ARTIFACT_FILES.metadata), json(artifact.metadata));
+  if (artifact.inputDistribution) await writeInputDistribution(dir, artifact.inputDistribution);
 }

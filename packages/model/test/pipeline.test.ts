@@ -9,6 +9,7 @@ import { writeArtifact } from '../src/artifact.ts';
 import { ARTIFACT_FILES, ModelArtifactError, readInferenceArtifact } from '../src/artifact-files.ts';
 import { calendarInputs } from '../src/calendar.ts';
 import { parseTrainConfig } from '../src/config.ts';
+import { inputDistributionOf, loadInputDistribution } from '../src/drift/index.ts';
 import { evaluateClassifiers } from '../src/evaluate.ts';
 import type { ModelMetadata } from '../src/metadata.ts';
 import { loadRegimeModel, type ModelInput } from '../src/model.ts';
@@ -95,6 +96,22 @@ describe('training pipeline on synthetic candles', () => {
     expect(d.validation.grid.length).toBeGreaterThan(1);
     expect(d.validation.grid.some((g) => g.windows === d.windows && g.margin === d.margin)).toBe(true);
     expect(Object.values(m.training.classCounts).reduce((a, b) => a + b, 0)).toBe(m.training.samples.train);
+  });
+
+  it('writes the training distribution of the unscaled inputs into the artifact', async () => {
+    const written = await loadInputDistribution(join(dir, 'model'));
+    expect(written?.modelVersion).toBe('test-model');
+    expect(written?.source.instants).toBe(trained.metadata.training.samples.train);
+    const { train } = trained.metadata.training.periods;
+    const period = { from: Date.parse(train.from), to: Date.parse(train.to) };
+    const { dataset } = await splitDataset(inputs, period, 60, trained.metadata.labeler.params);
+    const expected = inputDistributionOf(dataset, 'test-model', written!.source);
+    const bins = (d: typeof expected) =>
+      d.inputs.map(({ name, edges, fractions }) => ({ name, edges, fractions }));
+    expect(bins(written!)).toEqual(bins(expected));
+    expect(written!.source).toEqual(expected.source);
+    // Every input carries its drift threshold's calibration on whole training days.
+    for (const input of written!.inputs) expect(input.calibration?.days, input.name).toBeGreaterThan(0);
   });
 
   it('is reproducible: the same seed gives the same weights', async () => {

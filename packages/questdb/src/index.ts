@@ -1,5 +1,6 @@
 export * from './backtest-equity.ts';
 export * from './config.ts';
+export * from './feature-drift-store.ts';
 export { DEFAULT_ROWS_PER_REQUEST } from './ilp.ts';
 export * from './model-lifecycle.ts';
 export * from './outcomes.ts';
@@ -7,3 +8,4 @@ export { parseQuestDbTimestamp, timestampParam } from './pg-types.ts';
 export * from './questdb.ts';
 export * from './rows.ts';
 export * from './tables.ts';
+export { waitForTablesWal } from './wal.ts';
