@@ -1,7 +1,7 @@
 import { type Candle, INTERVAL_MS } from '@regime/candles';
 import type { CandleHistory } from '@regime/features';
 import type { LabelerParams } from '@regime/labeler';
-import { InputColumns, type InputDistribution, inputPsi, majorDriftThresholds } from '@regime/model';
+import { InputColumns, type InputDistribution, inputPsi, majorDriftThresholds } from '@regime/model/runtime';
 import { type CandleSeries, FEATURE_INTERVALS } from './inputs.ts';
 import { historyWarmup, modelInputAt, SymbolCaches } from './predict.ts';
 

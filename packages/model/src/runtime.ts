@@ -12,6 +12,11 @@ export {
   readInferenceArtifact,
 } from './artifact-files.ts';
 export { type DecisionRule, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
+// Drift needs the training distribution and PSI at inference time (the trainer's hourly check).
+export * from './drift/distribution.ts';
+export * from './drift/input-names.ts';
+export * from './drift/io.ts';
+export * from './drift/psi.ts';
 export { compileNetwork, KernelNetwork, type KernelOptions, type SavedNetwork } from './kernel/index.ts';
 export type { ModelMetadata } from './metadata.ts';
 export {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ModelArtifactError } from '../src/artifact.ts';
+import { ModelArtifactError } from '../src/artifact-files.ts';
 import {
   binFractions,
   binIndex,

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelArtifactError } from '../artifact.ts';
+import { ModelArtifactError } from '../artifact-files.ts';
 import { distributionProblems, type InputDistribution, inputDistributionSchema } from './distribution.ts';
 
 /** The artifact file of the training input distribution (optional: artifacts before it lack it). */
