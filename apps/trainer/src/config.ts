@@ -90,6 +90,8 @@ export const configSchema = z.object({
   F1_CHECK_EVERY_MS: positiveInt(3_600_000),
   /** Nice value of the training child (0 = as the trainer, 19 = lowest priority). */
   TRAIN_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /** BullMQ lock of a training job (wall ms): a killed trainer's job is failed as stalled after about this long. */
+  TRAIN_LOCK_MS: positiveInt(60_000),
   METRICS_PORT: port(9467),
   METRICS_HOST: bindHost('127.0.0.1'),
 });
@@ -121,6 +123,7 @@ export interface TrainerConfig {
   retrainOnDrop: number;
   f1CheckEveryMs: number;
   trainNice: number;
+  lockMs: number;
   metricsPort: number;
   metricsHost: string;
   /** The environment the config was read from: handed to the sandboxed training child, which reads it again. */
@@ -157,6 +160,7 @@ export function toTrainerConfig(env: TrainerEnv, raw: NodeJS.ProcessEnv): Traine
     retrainOnDrop: env.RETRAIN_ON_DROP,
     f1CheckEveryMs: env.F1_CHECK_EVERY_MS,
     trainNice: env.TRAIN_NICE,
+    lockMs: env.TRAIN_LOCK_MS,
     metricsPort: env.METRICS_PORT,
     metricsHost: env.METRICS_HOST,
     env: Object.fromEntries(

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   candleRange,
@@ -255,8 +257,10 @@ export async function runRetrainCycle(
       const history = historyUntil(await source.history(symbol, trainRange), plan.knownUntil);
       inputs.push({ symbol, history });
     }
-    const stamp = iso(Date.now()).slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+    // Date and second of the run plus the data hash, as `regime-model train` names its versions.
+    const stamp = iso(Date.now()).slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
     version = `regime-model-${stamp}-${historyHash(inputs).slice(0, 8)}`;
+    if (existsSync(versionDir(config.modelsDir, version))) version += `-${randomBytes(2).toString('hex')}`;
     const { backend } = await initTensorflow();
     log.info(
       {

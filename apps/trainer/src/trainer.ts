@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QuestDb, type RetrainTrigger } from '@regime/questdb';
 import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
@@ -25,7 +27,8 @@ const processorFile = fileURLToPath(new URL('./processor.ts', import.meta.url));
  */
 function childExecArgv(): string[] {
   try {
-    return ['--import', import.meta.resolve('tsx')];
+    const root = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    return ['--import', pathToFileURL(join(root, 'dist/loader.mjs')).href];
   } catch {
     return process.execArgv;
   }
@@ -66,8 +69,6 @@ export interface TrainerOptions {
   work?: boolean;
   /** The drift computation; without it no drift job is scheduled (see README: injection point). */
   driftCheck?: DriftCheck;
-  /** BullMQ lock of a training job (ms): a killed trainer's job is failed as stalled after about this long. */
-  lockMs?: number;
 }
 
 /**
@@ -137,8 +138,8 @@ export async function startTrainer(
       concurrency: 1,
       useWorkerThreads: false,
       workerForkOptions: { env: config.env, execArgv: childExecArgv() },
-      lockDuration: options.lockMs ?? 60_000,
-      stalledInterval: options.lockMs ?? 60_000,
+      lockDuration: config.lockMs,
+      stalledInterval: config.lockMs,
       // A training job whose trainer died is not retried behind the operator's back: it fails as
       // stalled (recorded below) and the next scheduled or requested cycle starts clean.
       maxStalledCount: 0,
