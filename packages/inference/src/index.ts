@@ -1,4 +1,13 @@
 export {
+  DRIFT_WINDOW_MS,
+  type DriftCandleReader,
+  type DriftModel,
+  type DriftRow,
+  driftAsOf,
+  driftInstants,
+  type SymbolDrift,
+} from './drift.ts';
+export {
   type CandleSeries,
   CandlesNotReadyError,
   FEATURE_INTERVALS,

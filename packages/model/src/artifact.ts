@@ -5,6 +5,8 @@ import { LABELER_VERSION, REGIMES, VIEW_BAR_NAMES, VIEW_BARS, VIEW_SUMMARY_NAMES
 import { z } from 'zod';
 import { CALENDAR_NAMES } from './calendar.ts';
 import { decisionSpanMinutes, MAX_DECISION_SPAN_MINUTES } from './decision.ts';
+import type { InputDistribution } from './drift/distribution.ts';
+import { writeInputDistribution } from './drift/io.ts';
 import {
   ARTIFACT_FORMAT,
   type BaselinesState,
@@ -237,7 +239,10 @@ export async function readArtifact(dir: string): Promise<LoadedArtifact> {
 }
 
 /** Writes the artifact folder (created if needed). */
-export async function writeArtifact(dir: string, artifact: LoadedArtifact): Promise<void> {
+export async function writeArtifact(
+  dir: string,
+  artifact: LoadedArtifact & { inputDistribution?: InputDistribution },
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await artifact.model.save(
     tf.io.withSaveHandler(async (saved) => {
@@ -259,4 +264,5 @@ export async function writeArtifact(dir: string, artifact: LoadedArtifact): Prom
   await writeFile(join(dir, ARTIFACT_FILES.scaler), json(artifact.scalers));
   await writeFile(join(dir, ARTIFACT_FILES.baselines), json(artifact.baselines));
   await writeFile(join(dir, ARTIFACT_FILES.metadata), json(artifact.metadata));
+  if (artifact.inputDistribution) await writeInputDistribution(dir, artifact.inputDistribution);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { card } from './commands/card.ts';
+import { distribution } from './commands/distribution.ts';
 import { evaluate } from './commands/evaluate.ts';
 import { labels } from './commands/labels.ts';
 import { logger, parseStride, parseSymbols, withSourceOptions } from './commands/options.ts';
@@ -56,6 +57,25 @@ withSourceOptions(
     .description("tune an artifact's decision bias on its validation period (as train does) and rewrite it")
     .requiredOption('--model <dir>', 'artifact folder'),
 ).action((opts) => tune(opts));
+
+withSourceOptions(
+  program
+    .command('distribution')
+    .description(
+      "recompute an artifact's training input distribution (input-distribution.json, the reference of drift/PSI) from its training split, without retraining",
+    )
+    .requiredOption('--model <dir>', 'artifact folder')
+    .requiredOption(
+      '--config <file>',
+      'the training config it was trained with, e.g. packages/model/train.default.json',
+    )
+    .option(
+      '--stride <minutes>',
+      'minutes between instants, a multiple of the training stride (default: 6 × the training stride)',
+      parseStride,
+    )
+    .option('--force', 'replace an existing input-distribution.json'),
+).action((opts) => distribution(opts));
 
 program
   .command('card')

@@ -6,6 +6,7 @@ export * from './causal.ts';
 export * from './config.ts';
 export * from './dataset.ts';
 export * from './decision.ts';
+export * from './drift/index.ts';
 export * from './evaluate.ts';
 export { ARTIFACT_FORMAT, type ModelMetadata } from './metadata.ts';
 export * from './metrics.ts';

@@ -22,6 +22,11 @@ import { labelerParams, type SplitPeriods, splitPeriods, type TrainConfig } from
 import type { Dataset, DatasetProgress, SymbolHistory } from './dataset.ts';
 import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
+import {
+  DISTRIBUTION_MAX_SAMPLES,
+  type InputDistribution,
+  inputDistributionOf,
+} from './drift/distribution.ts';
 import { sampleClock } from './evaluate.ts';
 import { ARTIFACT_FORMAT, type BaselinesState, type ModelMetadata, type SmokeCheck } from './metadata.ts';
 import { argmaxRows, macroF1 } from './metrics.ts';
@@ -57,7 +62,8 @@ export interface PipelineProgress {
   epoch?: EpochReport;
 }
 
-export type TrainedArtifact = LoadedArtifact;
+/** The artifact parts of a training run, with the training distribution of the inputs (drift/). */
+export type TrainedArtifact = LoadedArtifact & { inputDistribution?: InputDistribution };
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -182,6 +188,14 @@ export async function trainPipeline(
     );
   }
   const scalers = fitScalers(train);
+  // Before the training set is scaled in place: the distribution is of the inputs as the predictor builds them.
+  const inputDistribution = inputDistributionOf(train, context.version, {
+    symbols: [...config.symbols],
+    from: iso(periods.train.from),
+    to: iso(periods.train.to),
+    strideMinutes: config.strideMinutes.train,
+    note: `training split, at most ${DISTRIBUTION_MAX_SAMPLES} instants evenly spread (written by train)`,
+  });
   const classWeights = balancedClassWeights(train.labels);
   // Nine pairs make gigabytes of windows: the training set is scaled in place (its raw values are not
   // read again), and the validation set is scaled once, with its lead-in.
@@ -304,12 +318,18 @@ export async function trainPipeline(
       onEpoch: (epoch) => onProgress?.({ stage: 'training', epoch }),
       onImproved: async (model, epochs) => {
         if (onCheckpoint)
-          await onCheckpoint({ model, metadata: await describe(model, epochs), scalers, baselines });
+          await onCheckpoint({
+            model,
+            metadata: await describe(model, epochs),
+            scalers,
+            baselines,
+            inputDistribution,
+          });
       },
     },
   );
   const metadata = await describe(result.model, result.epochs, false);
-  const artifact = { model: result.model, metadata, scalers, baselines };
+  const artifact = { model: result.model, metadata, scalers, baselines, inputDistribution };
   onProgress?.({ stage: 'decision' });
   tuneAfterTraining(artifact, withLeadIn, scored, config.strideMinutes.validation, leadInInputs);
   // The smoke check describes the final weights, after the decision bias has been folded in.

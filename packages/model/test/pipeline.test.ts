@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_FILES, ModelArtifactError, readArtifact, writeArtifact } from '../src/artifact.ts';
 import { calendarInputs } from '../src/calendar.ts';
 import { parseTrainConfig } from '../src/config.ts';
+import { inputDistributionOf, loadInputDistribution } from '../src/drift/index.ts';
 import { evaluateClassifiers } from '../src/evaluate.ts';
 import type { ModelMetadata } from '../src/metadata.ts';
 import { loadRegimeModel, type ModelInput } from '../src/model.ts';
@@ -93,6 +94,16 @@ describe('training pipeline on synthetic candles', () => {
     expect(d.validation.grid.length).toBeGreaterThan(1);
     expect(d.validation.grid.some((g) => g.windows === d.windows && g.margin === d.margin)).toBe(true);
     expect(Object.values(m.training.classCounts).reduce((a, b) => a + b, 0)).toBe(m.training.samples.train);
+  });
+
+  it('writes the training distribution of the unscaled inputs into the artifact', async () => {
+    const written = await loadInputDistribution(join(dir, 'model'));
+    expect(written?.modelVersion).toBe('test-model');
+    expect(written?.source.instants).toBe(trained.metadata.training.samples.train);
+    const { train } = trained.metadata.training.periods;
+    const period = { from: Date.parse(train.from), to: Date.parse(train.to) };
+    const { dataset } = await splitDataset(inputs, period, 60, trained.metadata.labeler.params);
+    expect(written).toEqual(inputDistributionOf(dataset, 'test-model', written!.source));
   });
 
   it('is reproducible: the same seed gives the same weights', async () => {

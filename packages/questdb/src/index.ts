@@ -1,5 +1,6 @@
 export * from './backtest-equity.ts';
 export * from './config.ts';
+export * from './feature-drift-store.ts';
 export { DEFAULT_ROWS_PER_REQUEST } from './ilp.ts';
 export * from './model-lifecycle.ts';
 export * from './model-registry-store.ts';

@@ -1,0 +1,4 @@
+export * from './distribution.ts';
+export * from './input-names.ts';
+export * from './io.ts';
+export * from './psi.ts';
