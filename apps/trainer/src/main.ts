@@ -2,6 +2,7 @@ import { ConfigError, createLogger, stopOnSignals } from '@regime/service';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { loadTrainerConfig } from './config.ts';
+import { runDriftCheck } from './drift-job.ts';
 import { startTrainer } from './trainer.ts';
 
 const program = new Command('trainer')
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     process.exitCode = await once();
     return;
   }
-  const trainer = await startTrainer(loadTrainerConfig(), log, { schedule: true });
+  const trainer = await startTrainer(loadTrainerConfig(), log, { schedule: true, driftCheck: runDriftCheck });
   stopOnSignals(() => trainer.close(), log, 'waiting for the retrain in progress');
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PSI_MAJOR } from '@regime/model';
 import { QuestDb, type RetrainTrigger } from '@regime/questdb';
 import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
@@ -34,12 +35,18 @@ function childExecArgv(): string[] {
   }
 }
 
-/** Hourly drift computation (helper `drift`'s API): given here so the trainer runs it on its schedule. */
-export type DriftCheck = (ctx: { config: TrainerConfig; log: Logger; championDir: string }) => Promise<{
-  /** The largest PSI seen, and which input of which symbol: above 0.25 a retrain is queued. */
+/** The hourly drift computation, injected (drift-job.ts) so tests can run the trainer without it. */
+export type DriftCheck = (ctx: {
+  config: TrainerConfig;
+  log: Logger;
+  championDir: string;
+}) => Promise<DriftResult>;
+
+export interface DriftResult {
+  /** The largest PSI seen, and which input of which symbol: above PSI_MAJOR (0.25) a retrain is queued. */
   maxPsi: number;
   where: string;
-}>;
+}
 
 export interface RetrainRequest {
   jobId: string;
@@ -59,6 +66,8 @@ export interface Trainer {
   onProgress(listener: (p: CycleProgress) => void): void;
   /** The live macro-F1 check (normally hourly), now. */
   checkF1Now(): Promise<LiveF1Check>;
+  /** The drift computation (normally hourly), now. */
+  checkDriftNow(): Promise<DriftResult>;
   close(): Promise<void>;
 }
 
@@ -67,7 +76,7 @@ export interface TrainerOptions {
   schedule: boolean;
   /** Run the training worker in this process (a `--once` run does, and any service). */
   work?: boolean;
-  /** The drift computation; without it no drift job is scheduled (see README: injection point). */
+  /** The hourly drift computation (drift-job.ts in the service); without it no drift job is scheduled. */
   driftCheck?: DriftCheck;
 }
 
@@ -186,26 +195,24 @@ export async function startTrainer(
       }
       return check;
     });
+  const checkDriftNow = async (): Promise<DriftResult> => {
+    if (!options.driftCheck) return { maxPsi: 0, where: 'no drift computation configured' };
+    const champion = await currentChampion(config.modelsDir);
+    if (!champion) return { maxPsi: 0, where: 'no champion' };
+    const drift = await options.driftCheck({ config, log, championDir: champion.dir });
+    if (drift.maxPsi > PSI_MAJOR) {
+      metrics.earlyRetrains.inc({ trigger: 'drift' });
+      log.warn(
+        drift,
+        `input drift PSI ${drift.maxPsi.toFixed(3)} > ${PSI_MAJOR} (${drift.where}): retraining now`,
+      );
+      await retrainNow('drift');
+    }
+    return drift;
+  };
   const checksWorker = new Worker(
     `${config.queueName}-checks`,
-    async (job: Job) => {
-      if (job.name === 'f1') return checkF1Now();
-      if (job.name === 'drift' && options.driftCheck) {
-        const champion = await currentChampion(config.modelsDir);
-        if (!champion) return { skipped: 'no champion' };
-        const drift = await options.driftCheck({ config, log, championDir: champion.dir });
-        if (drift.maxPsi > 0.25) {
-          metrics.earlyRetrains.inc({ trigger: 'drift' });
-          log.warn(
-            drift,
-            `input drift PSI ${drift.maxPsi.toFixed(3)} > 0.25 (${drift.where}): retraining now`,
-          );
-          await retrainNow('drift');
-        }
-        return drift;
-      }
-      return {};
-    },
+    async (job: Job) => (job.name === 'f1' ? checkF1Now() : job.name === 'drift' ? checkDriftNow() : {}),
     { connection, concurrency: 1 },
   );
   checksWorker.on('error', (error) => logRedisError(log, 'checks worker', error));
@@ -292,6 +299,7 @@ export async function startTrainer(
       progressListeners.push(listener);
     },
     checkF1Now,
+    checkDriftNow,
     async close() {
       closed = true;
       clearInterval(championTimer);

@@ -1,9 +1,12 @@
 import { readlinkSync } from 'node:fs';
+import { DRIFT_INPUT_NAMES, PSI_MAJOR } from '@regime/model';
 import { createTinyModel } from '@regime/model/tiny-model';
 import { loadPredictorConfig, type Predictor, startPredictor } from '@regime/predictor';
+import { FeatureDriftStore, OutcomeStore, questDbConfigFromEnv } from '@regime/questdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTrainerConfig } from '../src/config.ts';
 import { type CycleProgress, ensureChampion } from '../src/cycle.ts';
+import { runDriftCheck } from '../src/drift-job.ts';
 import { CHAMPION_LINK, currentChampion } from '../src/models-dir.ts';
 import { startTrainer, type Trainer } from '../src/trainer.ts';
 import { END, log, MINUTE, SYMBOL, TrainerWorld, waitFor } from './fixture.ts';
@@ -169,5 +172,66 @@ describe('retrain, promote, switch, reject', () => {
     expect(rejected.decision).toBe('rejected');
     expect(rejected.championVersion).toBe(champion);
     expect(rejected.challenger!.macroF1).toBeLessThan(rejected.champion!.macroF1);
+  });
+
+  it("queues an early retrain when the live macro-F1 drops, and writes the champion's input drift", async () => {
+    const champion = (await currentChampion(world.modelsDir))!.version;
+    const config = loadTrainerConfig(world.env());
+    await trainers.pop()!.close();
+    const trainer = await startTrainer(config, log, { schedule: false, driftCheck: runDriftCheck });
+    trainers.push(trainer);
+
+    // A week of outcomes the champion got all wrong: live macro-F1 0, far below its evaluation's.
+    const outcomes = await OutcomeStore.open(questDbConfigFromEnv(), world.db, config.tables.outcomes);
+    await outcomes.ensureSchema();
+    const p = {
+      strong_trend: 0,
+      weak_trend: 0,
+      range: 1,
+      squeeze: 0,
+      volatility_spike: 0,
+      choppy_high_vol: 0,
+    };
+    await outcomes.write(
+      Array.from({ length: 48 }, (_, i) => ({
+        ts: C1 - i * 5 * MINUTE,
+        symbol: SYMBOL,
+        modelVersion: champion,
+        predicted: 'range' as const,
+        probabilities: p,
+        realised: 'squeeze' as const,
+        correct: false,
+        settledAt: C1 - i * 5 * MINUTE + 7 * 3_600_000,
+        labelerVersion: 'labeler-2',
+        next4h: null,
+      })),
+    );
+    await outcomes.waitForWal();
+    const check = await trainer.checkF1Now();
+    await outcomes.drop();
+    await outcomes.close();
+    expect(check.liveMacroF1).toBe(0);
+    expect(check.drop).toBe(true);
+    const queued = await waitFor(async () => {
+      const jobs = await trainer.queue.getJobs(['waiting', 'active', 'completed', 'failed']);
+      return jobs.find((j) => j.data.trigger === 'f1_drop');
+    });
+    await trainer.waitForJob(queued.id!).catch(() => {});
+
+    // Drift of the champion's inputs over the 24 h before the newest candle, one row per input.
+    const drift = await trainer.checkDriftNow();
+    const store = await FeatureDriftStore.open(questDbConfigFromEnv(), world.db, config.tables.drift);
+    await store.waitForWal();
+    const rows = await store.read(SYMBOL, 0, END + 1);
+    await store.drop();
+    await store.close();
+    const now = (await currentChampion(world.modelsDir))!.version;
+    expect(rows.length).toBe(DRIFT_INPUT_NAMES.length);
+    expect(new Set(rows.map((r) => r.modelVersion))).toEqual(new Set([now]));
+    expect(Math.max(...rows.map((r) => r.psi))).toBeCloseTo(drift.maxPsi, 12);
+    const jobs = await trainer.queue.getJobs(['waiting', 'active', 'completed', 'failed']);
+    expect(jobs.some((j) => j.data.trigger === 'drift')).toBe(drift.maxPsi > PSI_MAJOR);
+    const driftJob = jobs.find((j) => j.data.trigger === 'drift');
+    if (driftJob) await trainer.waitForJob(driftJob.id!).catch(() => {});
   });
 });
