@@ -191,7 +191,15 @@ export async function ensureChampion(
   });
   seed.model.dispose();
   const version = seed.metadata.version;
-  const dir = await importVersion(config.modelsDir, config.seedModelDir, version);
+  let dir: string;
+  try {
+    dir = await importVersion(config.modelsDir, config.seedModelDir, version);
+  } catch (error) {
+    // Two trainers starting at once: the other one seeded it first.
+    const seeded = await currentChampion(config.modelsDir).catch(() => undefined);
+    if (seeded) return seeded;
+    throw error;
+  }
   await switchChampion(config.modelsDir, version);
   const periods = seed.metadata.training.periods;
   const range = (p: { from: string; to: string }) => ({ from: Date.parse(p.from), to: Date.parse(p.to) });

@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PSI_MAJOR } from '@regime/model';
-import { QuestDb, type RetrainTrigger } from '@regime/questdb';
+import { ModelRegistryStore, QuestDb, type RetrainTrigger } from '@regime/questdb';
 import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { TrainerConfig } from './config.ts';
-import { type CycleProgress, type CycleResult, RECORDED_FAILURE } from './cycle.ts';
+import { type CycleProgress, type CycleResult, ensureChampion, RECORDED_FAILURE } from './cycle.ts';
 import { checkLiveF1, type LiveF1Check } from './live-f1.ts';
 import { createTrainerMetrics, type TrainerMetrics } from './metrics.ts';
 import { currentChampion } from './models-dir.ts';
@@ -142,6 +142,19 @@ export async function startTrainer(
 
   let worker: Worker | undefined;
   if (options.work !== false) {
+    // A service's first start seeds MODELS_DIR/champion (the predictor's MODEL_DIR) at once, not at
+    // the first retrain a week later. A failure is said (log, event, /healthz) and the cycle retries it.
+    const registry = await ModelRegistryStore.open(config.questdb, db, config.tables.registry);
+    try {
+      await registry.ensureSchema();
+      await ensureChampion(config, registry, log);
+    } catch (error) {
+      const detail = `no usable champion in ${config.modelsDir}: ${(error as Error).message}`;
+      log.error(detail);
+      await recordEvent('champion_missing', detail);
+    } finally {
+      await registry.close();
+    }
     worker = new Worker(config.queueName, processorFile, {
       connection,
       concurrency: 1,
