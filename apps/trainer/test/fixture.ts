@@ -132,6 +132,8 @@ export class TrainerWorld {
       PROMOTE_F1_TOLERANCE: '0',
       METRICS_PORT: '0',
       TRAIN_LOCK_MS: '5000',
+      // The training children log as the test does.
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       ...extra,
     };
   }
