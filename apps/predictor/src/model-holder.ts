@@ -46,7 +46,7 @@ export class ModelHolder {
   }
 
   static async open(options: ModelHolderOptions): Promise<ModelHolder> {
-    const target = realpathSync(options.dir);
+    const target = resolvedDir(options.dir);
     // Read through the resolved path: a link switched mid-read must not mix two versions' files.
     const model = await loadRegimeModel(target);
     await options.verify(model);
@@ -83,7 +83,7 @@ export class ModelHolder {
       let fresh: RegimeModel;
       let target: string;
       try {
-        target = realpathSync(dir);
+        target = resolvedDir(dir);
         fresh = await loadRegimeModel(target);
         await this.options.verify(fresh);
       } catch (error) {
@@ -151,5 +151,14 @@ export class ModelHolder {
     await this.reloading;
     this.slot.retired = true;
     if (this.slot.inUse === 0) this.slot.model.dispose();
+  }
+}
+
+/** The real folder behind a (possibly symlinked) MODEL_DIR; a missing one is loadRegimeModel's to explain. */
+function resolvedDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
   }
 }
