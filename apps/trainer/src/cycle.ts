@@ -156,10 +156,14 @@ async function closeStores(s: Stores): Promise<void> {
   await s.db.close();
 }
 
-/** The newest 5m close common to every symbol, and the oldest 5m open. */
+/**
+ * The newest 5m close common to every symbol, and the oldest 5m open of any: a pair whose candles
+ * start later contributes from its start (the dataset skips instants without their history), it does
+ * not hold the others back.
+ */
 async function candleExtent(db: QuestDb, table: string, symbols: string[]) {
   let newestClose = Number.POSITIVE_INFINITY;
-  let dataStart = Number.NEGATIVE_INFINITY;
+  let dataStart = Number.POSITIVE_INFINITY;
   for (const symbol of symbols) {
     const [row] = await db.query<{ first: number | null; last: number | null }>(
       `SELECT min(ts) first, max(ts) last FROM ${table} WHERE symbol = $1 AND "interval" = '5m' AND closed = true`,
@@ -168,7 +172,7 @@ async function candleExtent(db: QuestDb, table: string, symbols: string[]) {
     if (row?.first == null || row.last == null)
       throw new RetrainRefusedError(`no closed 5m candles of ${symbol} in ${table}`);
     newestClose = Math.min(newestClose, Number(row.last) + STEP);
-    dataStart = Math.max(dataStart, Number(row.first));
+    dataStart = Math.min(dataStart, Number(row.first));
   }
   return { newestClose, dataStart };
 }
