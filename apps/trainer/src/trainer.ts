@@ -116,7 +116,29 @@ export async function startTrainer(
       .writeEvents([{ ts: Date.now(), service: 'trainer', kind, count: 1, detail }])
       .catch((error) => log.error({ err: error }, `could not record ${kind} in pipeline_events`));
 
-  const retrainNow = async (trigger: RetrainTrigger): Promise<RetrainRequest> => {
+  /**
+   * The retrain holding the deduplication key, when it can no longer run: finished (the key
+   * outlived it) or active without a lock (its trainer was killed and no worker has failed it as
+   * stalled yet, e.g. a `--once` started right after). Releases the key so a new retrain can start.
+   */
+  const releaseAbandoned = async (existingId: string): Promise<boolean> => {
+    const existing = await queue.getJob(existingId);
+    const state = existing ? await existing.getState() : 'unknown';
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized') return false;
+    if (state === 'active') {
+      const client = await queue.client;
+      if ((await client.get(queue.toKey(`${existingId}:lock`))) !== null) return false;
+    }
+    await queue.removeDeduplicationKey(RETRAIN_DEDUP_ID);
+    if (state === 'active') {
+      const detail = `retrain ${existingId} was abandoned mid-job (its trainer died; no lock); the champion is unchanged`;
+      log.warn(detail);
+      await recordEvent('retrain_failed', detail);
+    }
+    return true;
+  };
+
+  const retrainNow = async (trigger: RetrainTrigger, retried = false): Promise<RetrainRequest> => {
     const jobId = `retrain-${trigger}-${randomUUID()}`;
     const job = await queue.add(
       'retrain',
@@ -133,6 +155,7 @@ export async function startTrainer(
       log.info({ jobId, trigger }, 'retrain queued');
       return { jobId, queued: true };
     }
+    if (!retried && job.id && (await releaseAbandoned(job.id))) return retrainNow(trigger, true);
     const detail = `retrain (${trigger}) not started: retrain ${job.id} is already queued or running (one at a time)`;
     log.warn({ existing: job.id, trigger }, detail);
     metrics.retrains.inc({ outcome: 'refused' });
