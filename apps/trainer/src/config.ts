@@ -89,7 +89,7 @@ export const configSchema = z.object({
   /** How often the live macro-F1 is checked (ms). */
   F1_CHECK_EVERY_MS: positiveInt(3_600_000),
   /** Nice value of the training child (0 = as the trainer, 19 = lowest priority). */
-  TRAIN_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  TRAIN_NICE: z.coerce.number().int().min(0).max(19).default(19),
   /** BullMQ lock of a training job (wall ms): a killed trainer's job is failed as stalled after about this long. */
   TRAIN_LOCK_MS: positiveInt(60_000),
   METRICS_PORT: port(9467),
