@@ -3,16 +3,21 @@ import { join } from 'node:path';
 import { hasSharedKlines, sharedKlinesDir } from '@regime/candles/files';
 import {
   BacktestEquityTable,
+  driftSchema,
+  FeatureDriftStore,
   type OutcomeRow,
   OutcomeStore,
   QuestDb,
   questDbConfigFromEnv,
   REGIME_IDS,
+  registrySchema,
   type TableNames,
   uniqueTableNames,
+  waitForTablesWal,
 } from '@regime/questdb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import {
   type Dashboard,
   loadDashboards,
@@ -31,6 +36,14 @@ import {
   UNLISTED_SYMBOL,
 } from './src/grafana/fixture.ts';
 import { type Frame, parseTimestamp, records, runQuery, shapeProblem } from './src/grafana/frames.ts';
+import {
+  DRIFT_THRESHOLDS,
+  driftFixture,
+  LIFECYCLE_VERSIONS,
+  type RegistryFixtureRow,
+  registryFixture,
+  registryInserts,
+} from './src/grafana/lifecycle-fixture.ts';
 import {
   calculateInterval,
   expandBackendMacros,
@@ -85,6 +98,46 @@ const TABLE_COLUMNS: Record<string, string[]> = {
     'mean_efficiency',
     'mean_return_4h',
   ],
+  'Champion age (days)': ['champion', 'train_to', 'age_days'],
+  'Each challenger against its champion (evaluation window)': [
+    'time',
+    'challenger',
+    'champion',
+    'decision',
+    'challenger_macro_f1',
+    'champion_macro_f1',
+    'challenger_switches_per_day',
+    'champion_switches_per_day',
+    'challenger_ece',
+    'champion_ece',
+    'reason',
+  ],
+  'Registry timeline': [
+    'time',
+    'event',
+    'model_version',
+    'role',
+    'trigger',
+    'champion_version',
+    'decision',
+    'reason',
+    'path',
+  ],
+  'Most drifted inputs in the range': [
+    'symbol',
+    'feature',
+    'max_psi',
+    'threshold',
+    'max_psi_over_threshold',
+    'last_computed',
+  ],
+  'Live agreement per model version (7 days up to the end of the range)': [
+    'model_version',
+    'outcomes',
+    'agreement',
+    'first_scored',
+    'last_scored',
+  ],
   '$symbol · predictions without an outcome': [
     'waiting_to_settle',
     'settled_without_outcome',
@@ -93,6 +146,11 @@ const TABLE_COLUMNS: Record<string, string[]> = {
 };
 
 const MODEL_HEALTH = 'regime-model-health';
+const MODEL_LIFECYCLE = 'regime-model-lifecycle';
+/** Panels that read only model_registry: the registry is not per symbol, so they take no variable. */
+const readsOnlyRegistry = (sql: string) =>
+  /\bmodel_registry\b/.test(sql) &&
+  !/\b(klines|regime_predictions|pipeline_events|regime_outcomes|feature_drift)\b/.test(sql);
 /** Values a crafted URL (var-symbol=...) could try; the Model health queries must stay harmless. */
 const HOSTILE_SYMBOLS = ["O'X", "x') OR 1=1 --", "\\' OR symbol = 'BTCUSDT' --", "BTCUSDT' OR '1'='1"];
 
@@ -117,6 +175,48 @@ function allPanels(): { dashboard: Dashboard; panel: Panel }[] {
   );
 }
 
+interface AlertRule {
+  uid: string;
+  title: string;
+  condition: string;
+  noDataState: string;
+  data: {
+    refId: string;
+    datasourceUid: string;
+    relativeTimeRange?: { from: number; to: number };
+    model: {
+      rawSql?: string;
+      format?: string;
+      type?: string;
+      expression?: string;
+      conditions?: { evaluator: { type: string; params: number[] } }[];
+    };
+  }[];
+}
+
+/** A provisioning file as Grafana reads it: `$$` is its escape of a literal `$`; `$NAME`/`${NAME}` are environment variables. */
+function loadProvisioning(file: string): { raw: string; parsed: unknown } {
+  const raw = readFileSync(join(repoRoot, 'grafana/provisioning/alerting', file), 'utf8');
+  const body = raw
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+  return { raw: body, parsed: parseYaml(body.replaceAll('$$', '\uE000')) };
+}
+
+/** Grafana's unescaping of a provisioned value: `$$` → `$`. */
+const unescaped = (value: string) => value.replaceAll('\uE000', '$');
+
+function alertRules(): AlertRule[] {
+  const parsed = loadProvisioning('rules.yaml').parsed as { groups: { rules: AlertRule[] }[] };
+  return parsed.groups.flatMap((g) => g.rules);
+}
+
+/** The QuestDB query of a rule (refId A), as the datasource receives it. */
+function ruleSql(rule: AlertRule): string {
+  return unescaped(rule.data.find((d) => d.refId === 'A')!.model.rawSql!);
+}
+
 describe('dashboards and provisioning (static)', () => {
   it('the provisioned datasource is the built-in PostgreSQL plugin pointed at QuestDB', () => {
     expect(datasource.type).toBe('grafana-postgresql-datasource');
@@ -129,7 +229,8 @@ describe('dashboards and provisioning (static)', () => {
 
   it('every panel and variable queries that datasource with raw SQL naming a default table', () => {
     const problems: string[] = [];
-    const tables = /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes)\b/;
+    const tables =
+      /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes|model_registry|feature_drift)\b/;
     for (const { dashboard, panel } of allPanels()) {
       const where = `${dashboard.title} / ${panel.title}`;
       if (panel.datasource?.uid !== datasource.uid || panel.datasource?.type !== datasource.type) {
@@ -180,33 +281,84 @@ describe('dashboards and provisioning (static)', () => {
     }
   });
 
-  it('Model health takes only symbol-shaped variable values, and quotes them the way QuestDB reads', () => {
-    const health = dashboards.find((d) => d.dashboard.uid === MODEL_HEALTH)!.dashboard;
-    for (const v of health.templating.list) {
-      expect(v.allowCustomValue, v.name).toBe(false);
-      const match = /^\/(.*)\/$/.exec(v.regex ?? '');
-      expect(match, `${v.name} regex`).not.toBeNull();
-      const regex = new RegExp(match![1]!);
-      expect(regex.test('BTCUSDT')).toBe(true);
-      for (const hostile of HOSTILE_SYMBOLS) expect(regex.test(hostile), hostile).toBe(false);
-    }
-    for (const { panel } of placedPanels(health)) {
-      for (const t of panel.targets ?? []) {
-        // ${symbol:sqlstring} doubles a quote inside a value ('O''X'); QuestDB ignores backslash
-        // escapes, so singlequote's 'O\'X' (and the default for a single value) would end the literal.
-        const uses = t.rawSql!.match(/\$\{?\w+(:\w+)?\}?|\[\[\w+(:\w+)?\]\]/g) ?? [];
-        const variables = uses.filter((u) => !u.startsWith('$__'));
-        expect(variables.length, panel.title).toBeGreaterThan(0);
-        for (const u of variables) expect(u, panel.title).toBe('$' + '{symbol:sqlstring}');
+  it.each([MODEL_HEALTH, MODEL_LIFECYCLE])(
+    '%s takes only symbol-shaped variable values, and quotes them the way QuestDB reads',
+    (uid) => {
+      const health = dashboards.find((d) => d.dashboard.uid === uid)!.dashboard;
+      for (const v of health.templating.list) {
+        expect(v.allowCustomValue, v.name).toBe(false);
+        const match = /^\/(.*)\/$/.exec(v.regex ?? '');
+        expect(match, `${v.name} regex`).not.toBeNull();
+        const regex = new RegExp(match![1]!);
+        expect(regex.test('BTCUSDT')).toBe(true);
+        for (const hostile of HOSTILE_SYMBOLS) expect(regex.test(hostile), hostile).toBe(false);
       }
-    }
-  });
+      for (const { panel } of placedPanels(health)) {
+        for (const t of panel.targets ?? []) {
+          // ${symbol:sqlstring} doubles a quote inside a value ('O''X'); QuestDB ignores backslash
+          // escapes, so singlequote's 'O\'X' (and the default for a single value) would end the literal.
+          const uses = t.rawSql!.match(/\$\{?\w+(:\w+)?\}?|\[\[\w+(:\w+)?\]\]/g) ?? [];
+          const variables = uses.filter((u) => !u.startsWith('$__'));
+          if (!readsOnlyRegistry(t.rawSql!)) expect(variables.length, panel.title).toBeGreaterThan(0);
+          for (const u of variables) expect(u, panel.title).toBe('$' + '{symbol:sqlstring}');
+        }
+      }
+    },
+  );
 
   it('docs/GRAFANA.md describes every panel with its exact SQL', () => {
     const doc = readFileSync(join(repoRoot, 'docs/GRAFANA.md'), 'utf8');
     for (const { panel } of allPanels()) {
       expect(doc, panel.title).toContain(panel.title);
       for (const t of panel.targets ?? []) expect(doc, `${panel.title} ${t.refId}`).toContain(t.rawSql);
+    }
+  });
+});
+
+describe('alerting provisioning (static)', () => {
+  it('sends every alert to one webhook whose URL comes from ALERT_WEBHOOK_URL', () => {
+    const { parsed } = loadProvisioning('contact-points.yaml');
+    const config = parsed as {
+      contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[];
+      policies: { receiver: string }[];
+    };
+    expect(config.contactPoints).toHaveLength(1);
+    const [point] = config.contactPoints;
+    expect(point!.receivers.map((r) => r.type)).toEqual(['webhook']);
+    expect(point!.receivers[0]!.settings.url).toBe('$' + '{ALERT_WEBHOOK_URL}');
+    expect(config.policies.map((p) => p.receiver)).toEqual([point!.name]);
+  });
+
+  it('has the four rules, each a numeric QuestDB query with epoch-cast time filters and a threshold', () => {
+    const rules = alertRules();
+    expect(rules.map((r) => r.uid).sort()).toEqual([
+      'regime-candles-stale',
+      'regime-input-drift-major',
+      'regime-model-expired',
+      'regime-retrain-failed',
+    ]);
+    // Every literal $ is escaped ($$): a single $ would be read as an environment variable.
+    expect(loadProvisioning('rules.yaml').raw.replaceAll('$$', '')).not.toContain('$');
+    for (const rule of rules) {
+      const query = rule.data.find((d) => d.refId === 'A')!;
+      expect(query.datasourceUid, rule.uid).toBe(datasource.uid);
+      expect(query.model.format, rule.uid).toBe('time_series');
+      expect(query.relativeTimeRange!.from, rule.uid).toBeGreaterThan(0);
+      const sql = ruleSql(rule);
+      // Grafana's alerting expands $__timeFilter/$__timeFrom/$__timeTo to nanosecond literals QuestDB refuses.
+      expect(sql, rule.uid).not.toMatch(/\$__time(Filter|From|To)\b/);
+      expect(sql, rule.uid).not.toMatch(/\$\{?[a-z]/i);
+      const threshold = rule.data.find((d) => d.refId === rule.condition)!;
+      expect(threshold.model.type, rule.uid).toBe('threshold');
+      expect(threshold.model.conditions?.[0]?.evaluator.params, rule.uid).toHaveLength(1);
+    }
+  });
+
+  it('docs/GRAFANA.md shows every rule with its exact SQL', () => {
+    const doc = readFileSync(join(repoRoot, 'docs/GRAFANA.md'), 'utf8');
+    for (const rule of alertRules()) {
+      expect(doc, rule.uid).toContain(rule.title);
+      expect(doc, rule.uid).toContain(ruleSql(rule));
     }
   });
 });
@@ -277,6 +429,14 @@ function equityTable(tables: TableNames): string {
   return tables.klines.replace(/^klines_/, 'backtest_equity_');
 }
 
+/** The test's own model_registry and feature_drift tables, named like the other three. */
+function lifecycleTables(tables: TableNames): { registry: string; drift: string } {
+  return {
+    registry: tables.klines.replace(/^klines_/, 'model_registry_'),
+    drift: tables.klines.replace(/^klines_/, 'feature_drift_'),
+  };
+}
+
 function withTables(sql: string, tables: TableNames & { outcomes: string }): string {
   const names: Record<string, string> = {
     klines: tables.klines,
@@ -284,9 +444,11 @@ function withTables(sql: string, tables: TableNames & { outcomes: string }): str
     pipeline_events: tables.events,
     backtest_equity: equityTable(tables),
     regime_outcomes: tables.outcomes,
+    model_registry: lifecycleTables(tables).registry,
+    feature_drift: lifecycleTables(tables).drift,
   };
   return sql.replace(
-    /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes)\b/g,
+    /\b(klines|regime_predictions|pipeline_events|backtest_equity|regime_outcomes|model_registry|feature_drift)\b/g,
     (name) => names[name]!,
   );
 }
@@ -306,6 +468,8 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
   let db: QuestDb;
   let equity: BacktestEquityTable;
   let outcomes: OutcomeStore;
+  let drift: FeatureDriftStore;
+  let registryRows: RegistryFixtureRow[];
   let client: pg.Client;
   let fixture: Fixture;
   let symbolOptions: string[] = [];
@@ -327,6 +491,16 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await equity.write(fixture.equity);
     await equity.waitForWal();
     await outcomes.waitForWal();
+    // The model lifecycle's tables, from their DDL in @regime/questdb.
+    const lifecycle = lifecycleTables(tables);
+    await db.query(registrySchema(lifecycle.registry));
+    registryRows = registryFixture();
+    for (const insert of registryInserts(lifecycle.registry, registryRows)) await db.query(insert);
+    drift = await FeatureDriftStore.open(config, db, lifecycle.drift);
+    await db.query(driftSchema(lifecycle.drift));
+    await drift.write(driftFixture());
+    await drift.waitForWal();
+    await waitForTablesWal((sql, params) => db.query(sql, params), [lifecycle.registry]);
     // Grafana reads as QuestDB's read-only user; GRAFANA_READER_PG_URL runs the dashboards as one.
     client = new pg.Client({ connectionString: process.env.GRAFANA_READER_PG_URL ?? config.pgUrl });
     await client.connect();
@@ -346,6 +520,9 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
     await client?.end();
     await outcomes?.drop();
     await outcomes?.close();
+    await drift?.drop();
+    await drift?.close();
+    await db?.query(`DROP TABLE IF EXISTS ${lifecycleTables(tables).registry}`);
     await db?.dropTables();
     await db?.close();
     await equity?.drop();
@@ -699,6 +876,187 @@ describe.skipIf(!hasSharedKlines())('dashboard queries against QuestDB', () => {
       expect(repeated.length).toBe(
         (perSymbol.length / FIXTURE_SYMBOLS.length) * (1 + HOSTILE_SYMBOLS.length),
       );
+    });
+  });
+
+  describe('Model lifecycle values over the main range', () => {
+    const range = MAIN_RANGE;
+    let frames: Map<string, Frame>;
+    const frameOf = (title: string, refId = 'A') => {
+      const found = [...frames].find(
+        ([where]) => where.includes(`/ ${title}`) && where.endsWith(`/ ${refId}`),
+      );
+      if (!found) throw new Error(`no result for ${title}`);
+      return found[1];
+    };
+    const HOUR = 3_600_000;
+    const toSecond = (t: number) => Math.floor(t / 1000) * 1000;
+
+    beforeAll(async () => {
+      const run = await runAll(range, ['$__all'], MODEL_LIFECYCLE);
+      expect(run.problems).toEqual([]);
+      frames = new Map(run.results.map((r) => [r.where, r.frame]));
+    });
+
+    it('the registry timeline lists every registry event in the range, newest first', () => {
+      const expected = registryRows
+        .filter((r) => r.ts >= range.from && r.ts <= range.to)
+        .sort((a, b) => b.ts - a.ts)
+        .map((r) => `${r.ts} ${r.event} ${r.model_version}`);
+      expect(expected.length).toBeGreaterThan(5);
+      const got = records(frameOf('Registry timeline')).map(
+        (r) => `${parseTimestamp(r.time!)} ${r.event} ${r.model_version}`,
+      );
+      expect(got).toEqual(expected);
+    });
+
+    it('champion age is the newest promoted model’s days since its training data ended, at the end of the range', () => {
+      const [row] = records(frameOf('Champion age (days)'));
+      const trained = registryRows.find(
+        (r) => r.model_version === LIFECYCLE_VERSIONS.promoted && r.event === 'trained',
+      )!;
+      expect(row!.champion).toBe(LIFECYCLE_VERSIONS.promoted);
+      expect(Number(row!.age_days)).toBeCloseTo((toSecond(range.to) - trained.train_to!) / 86_400_000, 9);
+      expect(Number(row!.age_days)).toBeGreaterThan(21); // the panel is red
+    });
+
+    it('each decision shows the challenger’s and the champion’s evaluation metrics', () => {
+      const decisions = registryRows
+        .filter((r) => r.decision && r.ts >= range.from && r.ts <= range.to)
+        .sort((a, b) => b.ts - a.ts);
+      const got = records(frameOf('Each challenger against its champion (evaluation window)'));
+      expect(got.map((r) => [r.challenger, r.champion, r.decision])).toEqual(
+        decisions.map((d) => [d.model_version, d.champion_version, d.decision]),
+      );
+      expect(Number(got[1]!.challenger_macro_f1)).toBe(decisions[1]!.challenger_macro_f1);
+      expect(Number(got[1]!.champion_ece)).toBe(decisions[1]!.champion_ece);
+    });
+
+    it('the heat map holds the largest PSI of the selected symbols per input and hour', () => {
+      const rows = driftFixture().filter((r) => r.ts >= range.from && r.ts <= range.to);
+      const expected = new Map<string, number>();
+      for (const r of rows) {
+        const key = `${r.ts} ${r.feature}`;
+        expected.set(key, Math.max(expected.get(key) ?? 0, r.psi));
+      }
+      const got = new Map(
+        records(frameOf('PSI heat map')).map((r) => [
+          `${parseTimestamp(r.time!)} ${r.feature}`,
+          Number(r.psi),
+        ]),
+      );
+      expect(got).toEqual(expected);
+    });
+
+    it('the most drifted inputs are those closest to their threshold, BTCUSDT’s drifting input first', () => {
+      const got = records(frameOf('Most drifted inputs in the range'));
+      const drifting = driftFixture().filter(
+        (r) => r.symbol === 'BTCUSDT' && r.feature === 'view_bars.net_atr' && r.ts <= range.to,
+      );
+      expect([got[0]!.symbol, got[0]!.feature]).toEqual(['BTCUSDT', 'view_bars.net_atr']);
+      expect(Number(got[0]!.max_psi)).toBeCloseTo(Math.max(...drifting.map((r) => r.psi)), 12);
+      expect(Number(got[0]!.threshold)).toBe(DRIFT_THRESHOLDS['view_bars.net_atr']);
+      expect(Number(got[0]!.max_psi_over_threshold)).toBeGreaterThan(1);
+      const ratios = got.map((r) => Number(r.max_psi_over_threshold));
+      expect(ratios).toEqual([...ratios].sort((a, b) => b - a));
+      expect(ratios.filter((r) => r > 1)).toHaveLength(1);
+    });
+
+    it('live agreement per model version counts the outcomes of the 7 days up to the end of the range', () => {
+      const scored = fixture.outcomes.filter((o) => o.ts > range.to - 7 * 86_400_000 && o.ts <= range.to);
+      const got = records(frameOf('Live agreement per model version (7 days up to the end of the range)'));
+      const versions = [...new Set(scored.map((o) => o.modelVersion))];
+      expect(got.map((r) => r.model_version).sort()).toEqual(versions.sort());
+      for (const r of got) {
+        const own = scored.filter((o) => o.modelVersion === r.model_version);
+        expect(Number(r.outcomes)).toBe(own.length);
+        expect(Number(r.agreement)).toBeCloseTo(own.filter((o) => o.correct).length / own.length, 12);
+      }
+      const series = records(frameOf('Live agreement (rolling 7 days)'));
+      expect(series.length).toBeGreaterThan(10);
+      const last = series[series.length - 1]!;
+      const hour = parseTimestamp(last.time!);
+      const lastOutcome = Math.max(...scored.filter((o) => o.ts < hour + HOUR).map((o) => o.ts));
+      const window = fixture.outcomes.filter(
+        (o) => o.ts >= lastOutcome - 7 * 86_400_000 && o.ts <= lastOutcome,
+      );
+      expect(Number(last.agreement_7d)).toBeCloseTo(
+        window.filter((o) => o.correct).length / window.length,
+        9,
+      );
+    });
+  });
+
+  describe('alert rules against QuestDB', () => {
+    /** A rule's query over the `seconds` before `to`, as Grafana's alerting runs it; the last value per series. */
+    const evaluate = async (rule: AlertRule, to: number) => {
+      const a = rule.data.find((d) => d.refId === 'A')!;
+      const range = { from: to - a.relativeTimeRange!.from * 1000, to };
+      const sql = withTables(expandBackendMacros(ruleSql(rule), range, { ms: 60_000, text: '1m' }), tables);
+      const frame = await runQuery(client, sql);
+      expect(shapeProblem('alert', 'time_series', frame), rule.uid).toBeUndefined();
+      const labels = frame.columns.map((c, i) => (c.kind === 'string' ? i : -1)).filter((i) => i >= 0);
+      const value = frame.columns.findIndex((c) => c.kind === 'number');
+      const last = new Map<string, number>();
+      for (const row of frame.rows) last.set(labels.map((i) => row[i]).join(',') || '-', Number(row[value]));
+      const threshold = rule.data.find((d) => d.refId === rule.condition)!.model.conditions![0]!.evaluator;
+      const fires = (v: number) =>
+        threshold.type === 'gt' ? v > threshold.params[0]! : v < threshold.params[0]!;
+      return { last, firing: [...last].filter(([, v]) => fires(v)).map(([k]) => k) };
+    };
+    const rule = (uid: string) => alertRules().find((r) => r.uid === uid)!;
+
+    it('drift: fires for the symbol whose newest hourly PSI passes its input’s threshold, not for one only above 0.25', async () => {
+      const { last, firing } = await evaluate(rule('regime-input-drift-major'), MAIN_RANGE.to);
+      const newestHour = Math.floor(MAIN_RANGE.to / 3_600_000) * 3_600_000;
+      for (const symbol of FIXTURE_SYMBOLS) {
+        const psis = driftFixture().filter((r) => r.symbol === symbol && r.ts === newestHour);
+        expect(last.get(symbol), symbol).toBeCloseTo(Math.max(...psis.map((r) => r.psi / r.threshold)), 12);
+      }
+      // ETHUSDT has an input above 0.25 in that hour, below its own threshold: no alert.
+      expect(driftFixture().some((r) => r.symbol === 'ETHUSDT' && r.ts === newestHour && r.psi > 0.25)).toBe(
+        true,
+      );
+      expect(firing).toEqual(['BTCUSDT']);
+      expect((await evaluate(rule('regime-input-drift-major'), Date.UTC(2025, 8, 1, 12))).firing).toEqual([]);
+    });
+
+    it('expiry: fires once the champion’s training data is over 21 days old, not before', async () => {
+      const expired = await evaluate(rule('regime-model-expired'), MAIN_RANGE.to);
+      const trained = registryRows.find(
+        (r) => r.model_version === LIFECYCLE_VERSIONS.promoted && r.event === 'trained',
+      )!;
+      expect([...expired.last.values()][0]).toBeCloseTo(
+        (Math.floor(MAIN_RANGE.to / 1000) * 1000 - trained.train_to!) / 86_400_000,
+        9,
+      );
+      expect(expired.firing).toHaveLength(1);
+      // On 2025-08-15 the first champion (data to 2025-08-01) was 14 days old.
+      const fresh = await evaluate(rule('regime-model-expired'), Date.UTC(2025, 7, 15));
+      expect([...fresh.last.values()]).toEqual([14]);
+      expect(fresh.firing).toEqual([]);
+    });
+
+    it('stale candles: quiet while 5m candles close, firing per symbol an hour after the last one', async () => {
+      const live = await evaluate(rule('regime-candles-stale'), MAIN_RANGE.to);
+      expect([...live.last.keys()].sort()).toEqual([...FIXTURE_SYMBOLS].sort());
+      expect(live.firing).toEqual([]);
+      const newestClose = Math.max(
+        ...fixture.klines.filter((k) => k.interval === '5m' && k.closed).map((k) => k.closeTime),
+      );
+      const later = await evaluate(rule('regime-candles-stale'), newestClose + 3_600_000);
+      expect(later.firing.sort()).toEqual([...FIXTURE_SYMBOLS].sort());
+      // An hour after the newest close (Binance's close_time is open + 5 min − 1 ms; the rule's instant is whole seconds).
+      for (const minutes of later.last.values()) expect(minutes).toBeGreaterThan(59.9);
+    });
+
+    it('failed retrain: fires within 24 h of a failed row, no data otherwise', async () => {
+      const failed = await evaluate(rule('regime-retrain-failed'), MAIN_RANGE.to);
+      expect([...failed.last.values()]).toEqual([registryRows.filter((r) => r.event === 'failed').length]);
+      expect(failed.firing).toHaveLength(1);
+      const before = await evaluate(rule('regime-retrain-failed'), Date.UTC(2025, 8, 1, 12));
+      expect(before.last.size).toBe(0);
+      expect(rule('regime-retrain-failed').noDataState).toBe('OK');
     });
   });
 

@@ -1,7 +1,7 @@
 import { type Candle, INTERVAL_MS } from '@regime/candles';
 import type { CandleHistory } from '@regime/features';
 import type { LabelerParams } from '@regime/labeler';
-import { InputColumns, type InputDistribution, inputPsi } from '@regime/model';
+import { InputColumns, type InputDistribution, inputPsi, majorDriftThresholds } from '@regime/model';
 import { type CandleSeries, FEATURE_INTERVALS } from './inputs.ts';
 import { historyWarmup, modelInputAt, SymbolCaches } from './predict.ts';
 
@@ -29,12 +29,19 @@ export interface DriftRow {
   symbol: string;
   feature: string;
   psi: number;
+  /** The PSI above which this input has drifted (majorDriftThreshold). */
+  threshold: number;
   modelVersion: string;
 }
 
 export interface SymbolDrift {
   /** One row per model input (DRIFT_INPUT_NAMES order); empty when no instant could be built. */
   rows: DriftRow[];
+  /**
+   * The rows above their input's major-drift threshold (majorDriftThreshold: 0.25, or the input's
+   * 99th percentile of 24-hour PSI on training days when higher): what should queue a retrain.
+   */
+  major: DriftRow[];
   /** Official instants in the 24 h whose inputs were built. */
   instants: number;
   /** Instants whose inputs could not be built (a gap, too little history), with why. */
@@ -88,13 +95,16 @@ export async function driftAsOf(
       missed.push({ asOf: t, reason: (error as Error).message });
     }
   }
-  if (columns.instants === 0) return { rows: [], instants: 0, missed };
+  if (columns.instants === 0) return { rows: [], major: [], instants: 0, missed };
+  const thresholds = majorDriftThresholds(distribution);
   const rows = inputPsi(distribution, columns).map(({ feature, psi }) => ({
     ts: newest,
     symbol,
     feature,
     psi,
+    threshold: thresholds.get(feature)!,
     modelVersion: model.version,
   }));
-  return { rows, instants: columns.instants, missed };
+  const major = rows.filter((r) => r.psi > r.threshold);
+  return { rows, major, instants: columns.instants, missed };
 }

@@ -22,6 +22,7 @@ import { labelerParams, type SplitPeriods, splitPeriods, type TrainConfig } from
 import type { Dataset, DatasetProgress, SymbolHistory } from './dataset.ts';
 import { ARGMAX_RULE, tuneDecisionRule } from './decision.ts';
 import { tuneDecisionBias } from './decision-bias.ts';
+import { calibrateDistribution, trainingDayColumns } from './drift/calibration.ts';
 import {
   DISTRIBUTION_MAX_SAMPLES,
   type InputDistribution,
@@ -189,13 +190,17 @@ export async function trainPipeline(
   }
   const scalers = fitScalers(train);
   // Before the training set is scaled in place: the distribution is of the inputs as the predictor builds them.
-  const inputDistribution = inputDistributionOf(train, context.version, {
+  const trainDistribution = inputDistributionOf(train, context.version, {
     symbols: [...config.symbols],
     from: iso(periods.train.from),
     to: iso(periods.train.to),
     strideMinutes: config.strideMinutes.train,
     note: `training split, at most ${DISTRIBUTION_MAX_SAMPLES} instants evenly spread (written by train)`,
   });
+  const inputDistribution = calibrateDistribution(
+    trainDistribution,
+    await trainingDayColumns(inputs, periods.train, params, undefined, progress('train')),
+  );
   const classWeights = balancedClassWeights(train.labels);
   // Nine pairs make gigabytes of windows: the training set is scaled in place (its raw values are not
   // read again), and the validation set is scaled once, with its lead-in.

@@ -6,16 +6,19 @@ import { ModelArtifactError } from '../src/artifact.ts';
 import {
   binFractions,
   binIndex,
+  calibrationDays,
   DRIFT_INPUT_NAMES,
   decileEdges,
   distributionProblems,
   INPUT_DISTRIBUTION_FILE,
   type InputDistribution,
   loadInputDistribution,
+  majorDriftThreshold,
   PSI_EPSILON,
   PSI_MAJOR,
   PSI_MODERATE,
   psi,
+  withCalibration,
   writeInputDistribution,
 } from '../src/drift/index.ts';
 import { defaultModelDir } from '../src/model.ts';
@@ -86,6 +89,38 @@ describe('decile bins', () => {
   });
 });
 
+describe('drift thresholds calibrated on training days', () => {
+  it('take each input’s PSI quantiles over the days, and 0.25 unless ordinary days exceed it', () => {
+    const names = ['a.x', 'b.y'];
+    const base = {
+      format: 1 as const,
+      modelVersion: 'm',
+      binning: 'deciles' as const,
+      source: { symbols: [], from: '', to: '', strideMinutes: 5, instants: 1, note: '' },
+      inputs: names.map((name) => ({ name, edges: [0], fractions: [0.5, 0.5] })),
+    };
+    // 100 days: input a's PSI is k/100 (0.01 … 1), input b's is 0.001·k.
+    const days = Array.from({ length: 100 }, (_, k) => [
+      { feature: 'a.x', psi: (k + 1) / 100 },
+      { feature: 'b.y', psi: (k + 1) / 1000 },
+    ]);
+    const [a, b] = withCalibration(base, days).inputs;
+    expect(a!.calibration).toEqual({ days: 100, p50: 0.5, p90: 0.9, p99: 0.99 });
+    expect(majorDriftThreshold(a!)).toBe(0.99);
+    expect(b!.calibration!.p99).toBeCloseTo(0.099, 12);
+    expect(majorDriftThreshold(b!)).toBe(PSI_MAJOR);
+    expect(majorDriftThreshold(base.inputs[0]!)).toBe(PSI_MAJOR);
+  });
+
+  it('spreads whole days evenly over the period, on 5-minute boundaries', () => {
+    const day = 86_400_000;
+    const from = Date.UTC(2024, 0, 1);
+    expect(calibrationDays(from, from + 10 * day, 4)).toEqual([0, 3, 6, 9].map((k) => from + k * day));
+    expect(calibrationDays(from, from + 2 * day, 20)).toEqual([from, from + day]);
+    expect(calibrationDays(from, from + day / 2, 3)).toEqual([]);
+  });
+});
+
 describe('input-distribution.json', () => {
   const dirs: string[] = [];
   const tempDir = async () => {
@@ -137,5 +172,7 @@ describe('input-distribution.json', () => {
     const shipped = await loadInputDistribution(defaultModelDir());
     expect(shipped?.modelVersion).toBe(metadata.version);
     expect(shipped?.inputs.map((i) => i.name)).toEqual(DRIFT_INPUT_NAMES);
+    // Calibrated on 20 whole training days of each of the nine pairs (a day with a gap is left out).
+    for (const input of shipped!.inputs) expect(input.calibration?.days, input.name).toBeGreaterThan(150);
   });
 });

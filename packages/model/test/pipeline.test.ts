@@ -103,7 +103,13 @@ describe('training pipeline on synthetic candles', () => {
     const { train } = trained.metadata.training.periods;
     const period = { from: Date.parse(train.from), to: Date.parse(train.to) };
     const { dataset } = await splitDataset(inputs, period, 60, trained.metadata.labeler.params);
-    expect(written).toEqual(inputDistributionOf(dataset, 'test-model', written!.source));
+    const expected = inputDistributionOf(dataset, 'test-model', written!.source);
+    const bins = (d: typeof expected) =>
+      d.inputs.map(({ name, edges, fractions }) => ({ name, edges, fractions }));
+    expect(bins(written!)).toEqual(bins(expected));
+    expect(written!.source).toEqual(expected.source);
+    // Every input carries its drift threshold's calibration on whole training days.
+    for (const input of written!.inputs) expect(input.calibration?.days, input.name).toBeGreaterThan(0);
   });
 
   it('is reproducible: the same seed gives the same weights', async () => {

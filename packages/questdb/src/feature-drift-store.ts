@@ -15,6 +15,8 @@ export interface FeatureDriftRow {
   /** The model input's name, e.g. `window.rsi_15m`, `view_bars.net_atr` (packages/model drift/input-names.ts). */
   feature: string;
   psi: number;
+  /** The PSI above which this input has drifted (0.25, or its calibrated 99th percentile on training days). */
+  threshold: number;
   modelVersion: string;
 }
 
@@ -29,6 +31,8 @@ export function featureDriftProblem(row: FeatureDriftRow): string | undefined {
     return `feature ${JSON.stringify(row.feature)} is not a model input name (<group>.<name>)`;
   if (typeof row.psi !== 'number' || !Number.isFinite(row.psi) || row.psi < 0)
     return `psi ${row.psi} is not a finite number ≥ 0`;
+  if (typeof row.threshold !== 'number' || !Number.isFinite(row.threshold) || row.threshold <= 0)
+    return `threshold ${row.threshold} is not a finite number > 0`;
   if (typeof row.modelVersion !== 'string' || !VERSION_PATTERN.test(row.modelVersion))
     return `model version ${JSON.stringify(row.modelVersion)} is malformed`;
   return undefined;
@@ -40,6 +44,7 @@ function writeDriftRow(table: string, b: SenderBuffer, r: FeatureDriftRow): void
     .symbol('feature', r.feature)
     .symbol('model_version', r.modelVersion)
     .floatColumn('psi', r.psi)
+    .floatColumn('threshold', r.threshold)
     .at(r.ts, 'ms');
 }
 
@@ -87,7 +92,7 @@ export class FeatureDriftStore {
   /** Rows of one symbol with ts in [fromTs, toTs), by ts then feature. */
   async read(symbol: string, fromTs: number, toTs: number): Promise<FeatureDriftRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
-      `SELECT ts, symbol, feature, psi, model_version FROM ${this.table}
+      `SELECT ts, symbol, feature, psi, threshold, model_version FROM ${this.table}
        WHERE symbol = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, feature`,
       [symbol, timestampParam(fromTs), timestampParam(toTs)],
     );
@@ -96,6 +101,7 @@ export class FeatureDriftStore {
       symbol: r.symbol as string,
       feature: r.feature as string,
       psi: r.psi as number,
+      threshold: r.threshold as number,
       modelVersion: r.model_version as string,
     }));
   }

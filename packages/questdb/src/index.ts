@@ -9,3 +9,4 @@ export { parseQuestDbTimestamp, timestampParam } from './pg-types.ts';
 export * from './questdb.ts';
 export * from './rows.ts';
 export * from './tables.ts';
+export { waitForTablesWal } from './wal.ts';

@@ -48,13 +48,18 @@ export function registrySchema(table = DEFAULT_REGISTRY_TABLE): string {
     ) TIMESTAMP(ts) PARTITION BY MONTH WAL DEDUP UPSERT KEYS(ts, model_version, event)`;
 }
 
-/** feature_drift: PSI of one model input of one symbol over the 24 h before ts, against the model's training distribution. */
+/**
+ * feature_drift: PSI of one model input of one symbol over the 24 h before ts, against the model's
+ * training distribution, and the PSI above which that input has drifted (`threshold`: 0.25, or the
+ * input's 99th percentile of 24-hour PSI on training days when higher; packages/model drift/).
+ */
 export function driftSchema(table = DEFAULT_DRIFT_TABLE): string {
   return `CREATE TABLE IF NOT EXISTS ${assertTableName(table)} (
       ts TIMESTAMP,
       symbol SYMBOL,
       feature SYMBOL,
       psi DOUBLE,
+      threshold DOUBLE,
       model_version SYMBOL
     ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, symbol, feature)`;
 }

@@ -16,6 +16,7 @@ const row = (i: number, overrides: Partial<FeatureDriftRow> = {}): FeatureDriftR
   symbol: 'BTCUSDT',
   feature: ['window.rsi_15m', 'calendar.day_sin', 'view_bars.net_atr'][i % 3]!,
   psi: i / 7,
+  threshold: 0.25 + i / 100,
   modelVersion: 'regime-net-v4',
   ...overrides,
 });
@@ -29,6 +30,7 @@ describe('feature drift rows', () => {
     expect(featureDriftProblem(row(1, { symbol: 'btc usdt' }))).toMatch(/symbol/);
     expect(featureDriftProblem(row(1, { ts: 1.5 }))).toMatch(/ts 1.5/);
     expect(featureDriftProblem(row(1, { modelVersion: '' }))).toMatch(/model version/);
+    expect(featureDriftProblem(row(1, { threshold: 0 }))).toMatch(/threshold 0/);
   });
 });
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { readArtifact } from '../artifact.ts';
 import { labelerParams, parseTrainConfig, splitPeriods } from '../config.ts';
 import { asOfInstants } from '../dataset.ts';
+import { calibrateDistribution, trainingDayColumns } from '../drift/calibration.ts';
 import { distributionOfColumns } from '../drift/distribution.ts';
 import { InputColumns } from '../drift/input-names.ts';
 import { INPUT_DISTRIBUTION_FILE, loadInputDistribution, writeInputDistribution } from '../drift/io.ts';
@@ -55,6 +56,7 @@ export async function distribution(
   );
   const source = await openSource(opts);
   const progress = progressReporter(logger, 0);
+  const days: InputColumns[] = [];
   try {
     for (const symbol of symbols) {
       const inputs = await loadHistories(source, [symbol], candleRange(period, params));
@@ -65,19 +67,27 @@ export async function distribution(
         dataset,
         Uint32Array.from({ length: dataset.size }, (_, i) => i),
       );
+      // Whole days of the training split, every 5 minutes: the calibration of the drift thresholds.
+      days.push(
+        ...(await trainingDayColumns(inputs, period, params, undefined, (d) =>
+          progress.update({ stage: 'dataset', split: 'train', dataset: d }),
+        )),
+      );
       logger.info({ symbol, instants: dataset.size }, `${symbol}: ${dataset.size} training instants`);
     }
   } finally {
     progress.stop();
     await source.close();
   }
-  const result = distributionOfColumns(columns, metadata.version, {
+  const uncalibrated = distributionOfColumns(columns, metadata.version, {
     symbols: [...symbols],
     from: recorded.from,
     to: recorded.to,
     strideMinutes: stride,
     note: `training split every ${stride} min (every ${stride / trainStride}th training instant), recomputed by regime-model distribution`,
   });
+  const result = calibrateDistribution(uncalibrated, days);
+  logger.info({ days: days.length }, `calibrated the drift thresholds on ${days.length} training days`);
   await writeInputDistribution(dir, result);
   logger.info(
     { dir, instants: result.source.instants, inputs: result.inputs.length },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Dataset } from '../dataset.ts';
 import { evenSubsample } from '../period-data.ts';
 import { DRIFT_INPUT_NAMES, InputColumns } from './input-names.ts';
-import { binFractions, decileEdges, psi } from './psi.ts';
+import { binFractions, decileEdges, PSI_MAJOR, psi } from './psi.ts';
 
 /**
  * The training distribution of every model input (input-names.ts): decile edges and the training
@@ -14,10 +14,25 @@ export const INPUT_DISTRIBUTION_FORMAT = 1;
 /** Training instants the distribution is computed from, evenly spread over the training split. */
 export const DISTRIBUTION_MAX_SAMPLES = 50_000;
 
+/**
+ * How large this input's 24-hour PSI is on ordinary days of the training split itself (the same
+ * 288-instant windows driftAsOf reads, PSI against this distribution): a day of one symbol covers a
+ * narrow part of years of nine symbols, so slow inputs (1h indicators, 15-day percentiles, the day
+ * of the week) have PSIs far above 0.25 on days the model was trained on. Drift is a PSI above
+ * what such days show.
+ */
+const calibrationSchema = z.object({
+  days: z.number().int().positive(),
+  p50: z.number().min(0),
+  p90: z.number().min(0),
+  p99: z.number().min(0),
+});
+
 const inputSchema = z.object({
   name: z.string(),
   edges: z.array(z.number()),
   fractions: z.array(z.number().min(0).max(1)),
+  calibration: calibrationSchema.optional(),
 });
 
 export const inputDistributionSchema = z.object({
@@ -37,6 +52,7 @@ export const inputDistributionSchema = z.object({
 });
 
 export type InputDistribution = z.infer<typeof inputDistributionSchema>;
+export type InputCalibration = z.infer<typeof calibrationSchema>;
 export type InputDistributionSource = InputDistribution['source'];
 
 /** Problems of a parsed distribution against this build's inputs; empty when usable. */
@@ -110,4 +126,59 @@ export function inputPsi(distribution: InputDistribution, recent: InputColumns):
     feature: input.name,
     psi: psi(input.fractions, binFractions(input.edges, recent.values(i))),
   }));
+}
+
+/** Quantile q of ascending values (the smallest value with at least that share ≤ it). */
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+/**
+ * The distribution with each input's calibration: `dayPsis[k]` are the inputs' PSIs of training
+ * day k (inputPsi of that day's 288 instants, DRIFT_INPUT_NAMES order).
+ */
+export function withCalibration(
+  distribution: InputDistribution,
+  dayPsis: readonly InputPsi[][],
+): InputDistribution {
+  if (dayPsis.length === 0) throw new Error('no training days to calibrate the drift thresholds on');
+  return {
+    ...distribution,
+    inputs: distribution.inputs.map((input, i) => {
+      const sorted = dayPsis.map((day) => day[i]!.psi).sort((a, b) => a - b);
+      return {
+        ...input,
+        calibration: {
+          days: sorted.length,
+          p50: quantile(sorted, 0.5),
+          p90: quantile(sorted, 0.9),
+          p99: quantile(sorted, 0.99),
+        },
+      };
+    }),
+  };
+}
+
+/**
+ * The PSI above which an input has drifted: the customary 0.25, or the 99th percentile of its PSI on
+ * training days when that is higher (an input whose ordinary days already exceed 0.25 drifts only
+ * beyond them). Without a calibration, 0.25.
+ */
+export function majorDriftThreshold(input: InputDistribution['inputs'][number]): number {
+  return Math.max(PSI_MAJOR, input.calibration?.p99 ?? 0);
+}
+
+/** Every input's major-drift threshold by name. */
+export function majorDriftThresholds(distribution: InputDistribution): Map<string, number> {
+  return new Map(distribution.inputs.map((input) => [input.name, majorDriftThreshold(input)]));
+}
+
+/** Start instants of `count` 24-hour windows evenly spread over [from, to − 24 h], on 5-minute boundaries. */
+export function calibrationDays(from: number, to: number, count: number): number[] {
+  const day = 86_400_000;
+  const last = to - day;
+  if (last < from) return [];
+  const n = Math.min(count, Math.floor((last - from) / day) + 1);
+  const step = n > 1 ? (last - from) / (n - 1) : 0;
+  return Array.from({ length: n }, (_, k) => Math.ceil((from + k * step) / 300_000) * 300_000);
 }

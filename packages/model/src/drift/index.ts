@@ -1,3 +1,4 @@
+export * from './calibration.ts';
 export * from './distribution.ts';
 export * from './input-names.ts';
 export * from './io.ts';
