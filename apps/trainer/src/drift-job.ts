@@ -11,12 +11,13 @@ const STEP = 5 * 60_000;
 /**
  * The hourly drift job: for each symbol, the PSI of every model input over the 24 h before the newest
  * closed 5m candle (driftAsOf, helper `drift`'s API in @regime/inference) against the champion's
- * training distribution, written to feature_drift. The largest PSI decides an early retrain
- * (> PSI_MAJOR, 0.25, in trainer.ts). A champion without input-distribution.json has nothing to compare: skipped.
+ * training distribution, written to feature_drift. An input above its own major-drift threshold
+ * (majorDriftThreshold: 0.25, or more for an input whose 24-hour PSI exceeds that even on training
+ * days) queues an early retrain (trainer.ts). A champion without input-distribution.json is skipped.
  */
 export const runDriftCheck: DriftCheck = async ({ config, log, championDir }) => {
   const distribution = await loadInputDistribution(championDir);
-  if (!distribution) return { maxPsi: 0, where: 'the champion has no input-distribution.json' };
+  if (!distribution) return { maxPsi: 0, where: 'the champion has no input-distribution.json', major: [] };
   // Drift reads only the version and the labeler parameters: no need to load the network here.
   const metadata = JSON.parse(await readFile(join(championDir, ARTIFACT_FILES.metadata), 'utf8'));
   const model = { version: metadata.version as string, metadata };
@@ -30,6 +31,7 @@ export const runDriftCheck: DriftCheck = async ({ config, log, championDir }) =>
   const source = await questDbCandleSource(config.questdb, tables);
   let maxPsi = 0;
   let where = 'no rows';
+  const major: string[] = [];
   try {
     await store.ensureSchema();
     for (const symbol of config.symbols) {
@@ -39,6 +41,8 @@ export const runDriftCheck: DriftCheck = async ({ config, log, championDir }) =>
       await store.write(drift.rows);
       if (drift.missed.length > 0)
         log.info({ symbol, missed: drift.missed.length }, 'drift: some instants could not be built');
+      for (const row of drift.major)
+        major.push(`${symbol} ${row.feature} ${row.psi.toFixed(3)} > ${row.threshold.toFixed(3)}`);
       for (const row of drift.rows) {
         if (row.psi > maxPsi) {
           maxPsi = row.psi;
@@ -51,5 +55,5 @@ export const runDriftCheck: DriftCheck = async ({ config, log, championDir }) =>
     await store.close();
     await db.close();
   }
-  return { maxPsi, where };
+  return { maxPsi, where, major };
 };

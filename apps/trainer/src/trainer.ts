@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PSI_MAJOR } from '@regime/model';
 import { ModelRegistryStore, QuestDb, type RetrainTrigger } from '@regime/questdb';
 import { type Logger, logRedisError, startOpsServer } from '@regime/service';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
@@ -43,9 +42,11 @@ export type DriftCheck = (ctx: {
 }) => Promise<DriftResult>;
 
 export interface DriftResult {
-  /** The largest PSI seen, and which input of which symbol: above PSI_MAJOR (0.25) a retrain is queued. */
+  /** The largest PSI seen, and which input of which symbol. */
   maxPsi: number;
   where: string;
+  /** Inputs above their major-drift threshold (`<symbol> <input> <psi> > <threshold>`): any queues a retrain. */
+  major: string[];
 }
 
 export interface RetrainRequest {
@@ -232,15 +233,15 @@ export async function startTrainer(
       return check;
     });
   const checkDriftNow = async (): Promise<DriftResult> => {
-    if (!options.driftCheck) return { maxPsi: 0, where: 'no drift computation configured' };
+    if (!options.driftCheck) return { maxPsi: 0, where: 'no drift computation configured', major: [] };
     const champion = await currentChampion(config.modelsDir);
-    if (!champion) return { maxPsi: 0, where: 'no champion' };
+    if (!champion) return { maxPsi: 0, where: 'no champion', major: [] };
     const drift = await options.driftCheck({ config, log, championDir: champion.dir });
-    if (drift.maxPsi > PSI_MAJOR) {
+    if (drift.major.length > 0) {
       metrics.earlyRetrains.inc({ trigger: 'drift' });
       log.warn(
-        drift,
-        `input drift PSI ${drift.maxPsi.toFixed(3)} > ${PSI_MAJOR} (${drift.where}): retraining now`,
+        { major: drift.major.slice(0, 10), count: drift.major.length },
+        `input drift: ${drift.major.length} inputs above their major-drift threshold (${drift.major[0]}): retraining now`,
       );
       await retrainNow('drift');
     }
