@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for every Node app of the monorepo (backfill, collector, predictor, scorer, console).
+# One image for every Node app of the monorepo (backfill, collector, predictor, scorer, trainer, console).
 # docker-compose.yml picks the app with `command`, e.g. ["apps/collector/src/main.ts"].
 # The apps run from their TypeScript sources with tsx: the workspaces have no build step.
 
@@ -30,6 +30,7 @@ COPY apps/collector/package.json apps/collector/
 COPY apps/exchange-replay/package.json apps/exchange-replay/
 COPY apps/predictor/package.json apps/predictor/
 COPY apps/scorer/package.json apps/scorer/
+COPY apps/trainer/package.json apps/trainer/
 COPY test/package.json test/
 # Exactly the locked versions: the build fails rather than resolve anything anew.
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -12,6 +12,7 @@ import { configSchema as backfillSchema } from '../apps/backfill/src/config.ts';
 import { configSchema as collectorSchema } from '../apps/collector/src/config.ts';
 import { configSchema as predictorSchema } from '../apps/predictor/src/config.ts';
 import { configSchema as scorerSchema } from '../apps/scorer/src/config.ts';
+import { configSchema as trainerSchema } from '../apps/trainer/src/config.ts';
 import { execForm, isDockerIgnored, parseDockerfile } from './src/compose/docker.ts';
 import {
   type Env,
@@ -70,9 +71,10 @@ const APPS: Record<string, { schema: z.ZodObject; script: string }> = {
   collector: { schema: collectorSchema, script: 'collector' },
   predictor: { schema: predictorSchema, script: 'predictor' },
   scorer: { schema: scorerSchema, script: 'scorer' },
+  trainer: { schema: trainerSchema, script: 'trainer' },
 };
-/** Read by createLogger in @regime/service rather than by the apps' schemas. */
-const LOGGER_VARIABLES = ['LOG_LEVEL', 'LOG_PRETTY'];
+/** Read by createLogger in @regime/service, or by node itself, rather than by the apps' schemas. */
+const LOGGER_VARIABLES = ['LOG_LEVEL', 'LOG_PRETTY', 'NODE_OPTIONS'];
 
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const dockerignore = read('.dockerignore');
@@ -187,7 +189,7 @@ describe('docker-compose.yml', () => {
 
   it('keeps state in named volumes and mounts files that exist', () => {
     const declared = Object.keys(compose.volumes ?? {});
-    for (const name of ['questdb', 'redis', 'grafana']) {
+    for (const name of ['questdb', 'redis', 'grafana', 'trainer', 'predictor']) {
       expect(
         services[name]!.volumes?.some((v) => declared.includes(v.split(':')[0]!)),
         name,
@@ -201,6 +203,18 @@ describe('docker-compose.yml', () => {
         } else expect(declared, `${name}: ${source}`).toContain(source);
       }
     }
+  });
+
+  it("shares the trainer's models volume with the predictor, whose MODEL_DIR is the champion link", () => {
+    const mount = (name: string) =>
+      (services[name]!.volumes ?? []).map((v) => v.split(':')).find(([source]) => source === 'models');
+    const [, trainerPath] = mount('trainer')!;
+    const [, predictorPath, mode] = mount('predictor')!;
+    expect(services.trainer!.environment!.MODELS_DIR).toBe(trainerPath);
+    expect(services.predictor!.environment!.MODEL_DIR).toBe(`${predictorPath}/champion`);
+    expect(mode).toBe('ro');
+    // The champion exists before the predictor loads it: the trainer seeds it at start-up.
+    expect(services.predictor!.depends_on!.trainer).toEqual({ condition: 'service_healthy' });
   });
 
   it('orders start-up with conditions the targets can satisfy', () => {

@@ -29,8 +29,13 @@ export const configSchema = z.object({
   MODES: csv('official,live').pipe(
     z.array(z.enum(['official', 'live'])).min(1, 'expected official and/or live'),
   ),
-  /** Model artifact folder; empty = the model package's default (the shipped model). */
+  /** Model artifact folder; empty = the model package's default (the shipped model). May be a symlink (the trainer's MODELS_DIR/champion). */
   MODEL_DIR: z.string().optional(),
+  /**
+   * A model whose training data ended more than this many days ago (clock time) keeps predicting but
+   * is flagged expired: predictor_model_age_days, a model_expired pipeline_events row a day, /healthz.
+   */
+  MODEL_MAX_AGE_DAYS: z.coerce.number().positive().default(21),
   KLINES_TABLE: tableName('klines'),
   PREDICTIONS_TABLE: tableName('regime_predictions'),
   EVENTS_TABLE: tableName('pipeline_events'),
@@ -106,6 +111,7 @@ export interface PredictorConfig {
   symbols: string[];
   modes: ('official' | 'live')[];
   modelDir: string | undefined;
+  modelMaxAgeDays: number;
   queueName: string;
   officialOffsetMs: number;
   liveOffsetMs: number;
@@ -136,6 +142,7 @@ export function toPredictorConfig(env: PredictorEnv): PredictorConfig {
     symbols: env.SYMBOLS,
     modes: [...new Set(env.MODES)],
     modelDir: env.MODEL_DIR && env.MODEL_DIR.length > 0 ? env.MODEL_DIR : undefined,
+    modelMaxAgeDays: env.MODEL_MAX_AGE_DAYS,
     queueName: env.QUEUE_NAME,
     officialOffsetMs: env.OFFICIAL_OFFSET_MS,
     liveOffsetMs: env.LIVE_OFFSET_MS,

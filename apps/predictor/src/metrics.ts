@@ -1,8 +1,22 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Everything the predictor exports on /metrics. One registry per predictor instance (tests run several). */
-export function createPredictorMetrics(queueCounts?: () => Promise<Record<string, number>>) {
+export function createPredictorMetrics(
+  queueCounts?: () => Promise<Record<string, number>>,
+  modelAge?: () => { version: string; ageDays: number } | undefined,
+) {
   const registry = new Registry();
+  const modelAgeDays = new Gauge({
+    name: 'predictor_model_age_days',
+    help: "Days from the end of the model in service's training data to now (clock time); past MODEL_MAX_AGE_DAYS it is flagged expired",
+    labelNames: ['model_version'] as const,
+    registers: [registry],
+    collect() {
+      const age = modelAge?.();
+      this.reset();
+      if (age) this.set({ model_version: age.version }, age.ageDays);
+    },
+  });
   const jobsDone = new Counter({
     name: 'predictor_jobs_done_total',
     help: 'Prediction jobs that wrote their row',
@@ -72,6 +86,7 @@ export function createPredictorMetrics(queueCounts?: () => Promise<Record<string
   });
   return {
     registry,
+    modelAgeDays,
     jobsDone,
     jobsFailed,
     jobsMissed,

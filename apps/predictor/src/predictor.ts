@@ -17,6 +17,7 @@ import { PredictionHealth } from './health.ts';
 import { createPredictorMetrics, type PredictorMetrics } from './metrics.ts';
 import { MissedRecorder } from './missed.ts';
 import { verifyModel } from './model-check.ts';
+import { expiryDay, expiryEvent, type ModelAge, modelAge } from './model-expiry.ts';
 import { ModelHolder } from './model-holder.ts';
 import { MODE_STEP_MS, type PredictionMode } from './schedule.ts';
 import { upsertSchedulers } from './schedulers.ts';
@@ -56,7 +57,11 @@ export async function startPredictor(
   const connection = { url: config.redisUrl };
   const queue = new Queue(config.queueName, { connection });
   queue.on('error', (error) => logRedisError(log, 'queue', error));
-  const metrics = createPredictorMetrics(() => queue.getJobCounts('wait', 'active', 'delayed', 'failed'));
+  let currentAge: () => ModelAge | undefined = () => undefined;
+  const metrics = createPredictorMetrics(
+    () => queue.getJobCounts('wait', 'active', 'delayed', 'failed'),
+    () => currentAge(),
+  );
   const models = await ModelHolder.open({
     dir: config.modelDir ?? defaultModelDir(),
     log,
@@ -65,6 +70,7 @@ export async function startPredictor(
     onReload: (outcome) => metrics.modelReloads.inc({ outcome }),
   });
   log.info({ version: models.version }, 'model loaded');
+  currentAge = () => modelAge(models.version, models.trainedUntil, clock.now(), config.modelMaxAgeDays);
 
   const warmup = historyWarmup();
   const candles = new CandleCache(db, warmup);
@@ -94,6 +100,20 @@ export async function startPredictor(
   const marks = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   marks.on('error', (error) => logRedisError(log, 'marks', error));
   const redisPrefix = `regime-predictor:${config.queueName}`;
+  // An expired model: one model_expired row per model and (clock) day, whichever process sees it first.
+  const recordExpiry = async () => {
+    const age = currentAge();
+    if (!age?.expired) return;
+    const key = `${redisPrefix}:model_expired:${age.version}:${expiryDay(clock.now())}`;
+    if ((await marks.set(key, '1', 'PX', 2 * 86_400_000, 'NX')) !== 'OK') return;
+    log.warn({ version: age.version, ageDays: age.ageDays }, age.reason);
+    await db.writeEvents([expiryEvent(age, clock.now())]);
+  };
+  const expiryCheck = () =>
+    void recordExpiry().catch((error) => log.error({ err: error }, 'could not record the expired model'));
+  const expiryTimer = setInterval(expiryCheck, 60_000);
+  expiryTimer.unref();
+  expiryCheck();
   const recorder = new MissedRecorder({
     redis: marks,
     keyPrefix: `${redisPrefix}:missed`,
@@ -279,6 +299,7 @@ export async function startPredictor(
     registry: metrics.registry,
     health: () => {
       const predictions = health.state();
+      const age = currentAge();
       const redisOk = redis.status === 'ready';
       const workerOk = worker.isRunning();
       const reasons = [
@@ -294,6 +315,10 @@ export async function startPredictor(
         lastSuccess: predictions.lastSuccess,
         lastFailure: predictions.lastFailure,
         model: models.version,
+        // Expired is not unhealthy: the model keeps predicting (restarting would not make it newer); the body says why.
+        modelAgeDays: age ? Number(age.ageDays.toFixed(2)) : null,
+        modelExpired: age?.expired ?? false,
+        ...(age?.reason ? { warning: age.reason } : {}),
         clock: new Date(clock.now()).toISOString(),
         lastTick: Object.fromEntries(
           Object.entries(lastTickAt).map(([m, t]) => [m, new Date(t).toISOString()]),
@@ -313,6 +338,7 @@ export async function startPredictor(
     opsPort: ops.port,
     async close() {
       closed = true;
+      clearInterval(expiryTimer);
       await worker.close();
       await queue.close();
       clock.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTinyModel } from '@regime/model/tiny-model';
@@ -63,5 +63,41 @@ describe('ModelHolder', () => {
     );
     expect(prediction!.confidence).toBeGreaterThan(0);
     await holder.close();
+  });
+
+  it("follows a symlinked folder switched by renaming a new link over it (the trainer's champion)", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'predictor-champion-'));
+    try {
+      await createTinyModel(join(root, 'v1'), 'tiny-link-1', 1);
+      await createTinyModel(join(root, 'v2'), 'tiny-link-2', 2);
+      const link = join(root, 'champion');
+      symlinkSync('v1', link);
+      const outcomes: string[] = [];
+      // No poll: the parent folder's watch alone must see the switch.
+      const holder = await ModelHolder.open({
+        dir: link,
+        log,
+        watch: true,
+        debounceMs: 200,
+        linkPollMs: 3_600_000,
+        verify: verifyModel,
+        onReload: (o) => outcomes.push(o),
+      });
+      expect(holder.version).toBe('tiny-link-1');
+      symlinkSync('v2', join(root, 'champion.tmp'));
+      renameSync(join(root, 'champion.tmp'), link);
+      await waitFor('the switch', () => holder.version === 'tiny-link-2');
+      // It now watches v2's folder: a new artifact saved there is picked up too.
+      await createTinyModel(join(root, 'v2'), 'tiny-link-3', 3);
+      await waitFor('the reload of the new target', () => holder.version === 'tiny-link-3');
+      // Saving into the old target changes nothing.
+      await createTinyModel(join(root, 'v1'), 'tiny-link-4', 4);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(holder.version).toBe('tiny-link-3');
+      expect(outcomes.filter((o) => o === 'refused')).toEqual([]);
+      await holder.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './feature-drift-store.ts';
 export { DEFAULT_ROWS_PER_REQUEST } from './ilp.ts';
 export * from './model-lifecycle.ts';
+export * from './model-registry-store.ts';
 export * from './outcomes.ts';
 export { parseQuestDbTimestamp, timestampParam } from './pg-types.ts';
 export * from './questdb.ts';
