@@ -213,12 +213,12 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
       // Every stream has a closed candle (and a 1h one has closed since): then drop both connections.
       await waitFor(
         () => firstOpen.size === 1200 && [...got.keys()].filter((k) => k.endsWith('@1h')).length === 400,
-        60_000,
+        120_000,
         'a closed kline on each of the 1 200 streams',
       );
       ex.dropConnections();
-      await waitFor(() => stream.stats.reconnects >= 2, 60_000, 'both connections back');
-      await waitFor(() => ex.now() >= to, 60_000, 'the end of the replay');
+      await waitFor(() => stream.stats.reconnects >= 2, 120_000, 'both connections back');
+      await waitFor(() => ex.now() >= to, 120_000, 'the end of the replay');
       await sleep(300);
       await Promise.all(fills);
       expect(gapFilled).toBeGreaterThan(0);
@@ -246,7 +246,7 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
       await stream.stop();
       await ex.close();
     }
-  }, 180_000);
+  }, 400_000);
 
   it('stays within its connection attempt budget however often the server drops it', async () => {
     const from = Date.UTC(2024, 2, 4);
