@@ -343,7 +343,7 @@ async function readStageCpu(
   for (const symbol of symbols) {
     for (let k = 0; k < THROUGHPUT_INSTANTS; k++) {
       const asOf = T0 + k * STEP;
-      inputsAsOf(await cache.recent(symbol, asOf), 'official', asOf, warmup);
+      inputsAsOf(await cache.recent(symbol, asOf, 'official'), 'official', asOf, warmup);
     }
   }
   return cpuMsSince(before) / (symbols.length * THROUGHPUT_INSTANTS);

@@ -161,7 +161,7 @@ export async function startPredictor(
       let inputs: PredictionInputs;
       try {
         const readStart = performance.now();
-        const recent = await candles.recent(symbol, asOf);
+        const recent = await candles.recent(symbol, asOf, mode);
         metrics.stageSeconds.inc({ stage: 'read' }, (performance.now() - readStart) / 1000);
         inputs = inputsAsOf(recent, mode, asOf, warmup);
       } catch (error) {
