@@ -25,6 +25,8 @@ import { historyWarmup } from '@regime/inference';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { copyNames, startReplayExchange } from '@regime/replay-exchange';
 import { createLogger, machineLoad } from '@regime/service';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 const MINUTE = 60_000;
 const STEP = 5 * MINUTE;
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
   if (!hasSharedKlines()) throw new Error(`no candle files at ${sharedKlinesDir()}: this bench replays them`);
   const symbolCount = envInt('BENCH_SYMBOLS', 100, 1, 1000);
   const minutes = envInt('BENCH_MINUTES', 30, 5, 24 * 60);
-  const speed = envInt('BENCH_SPEED', 5, 1, 600);
+  const speed = envInt('BENCH_SPEED', 2, 1, 600);
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const symbols = ['BTCUSDT', ...copyNames(['BTCUSDT'], symbolCount - 1).keys()];
   const log = createLogger('whole-path-bench');
   log.level = process.env.LOG_LEVEL ?? 'warn';
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
         intervals: INTERVALS,
         restUrl: replay.restUrl,
         wsUrl: replay.wsUrl,
-        liveFlushMs: 200,
+        liveFlushMs: 1000,
         lookbackMs: 3_600_000,
       },
       { db, logger: log },
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
       BINANCE_REST_URL: replay.restUrl,
       TIME_SCALE: String(speed),
       CLOCK_POLL_MS: '500',
+      REDIS_URL: redisUrl,
       TICK_MS: '50',
       OFFICIAL_OFFSET_MS: '0',
       LIVE_OFFSET_MS: '0',
@@ -160,10 +164,18 @@ async function main(): Promise<void> {
           [mode, new Date(t).toISOString()],
         )
       )[0]!.n;
-    // Caught up: every symbol has its official row for the newest 5-minute instant passed.
+    // Caught up: every symbol has its official row for the newest 5-minute instant passed. A
+    // predictor that cannot keep up at this speed never gets there: say so after 30 wall minutes.
     const caughtUpStarted = Date.now();
     let start: number;
     for (;;) {
+      if (Date.now() - caughtUpStarted > 30 * MINUTE) {
+        const [done] = await db.query<{ n: number }>(`SELECT count() n FROM ${tables.predictions}`);
+        throw new Error(
+          `the predictor did not catch up within 30 minutes at ${speed}× (${done!.n} rows written, ` +
+            `virtual time ${new Date(replay.now()).toISOString()}): try a lower BENCH_SPEED; ${machineLoad()}`,
+        );
+      }
       const newest = Math.floor(replay.now() / STEP) * STEP - STEP;
       if (newest >= FROM && (await rowsAt('official', newest)) === symbolCount) {
         start = newest + STEP;
@@ -232,6 +244,14 @@ async function main(): Promise<void> {
   } finally {
     stopping = true;
     child?.kill('SIGKILL');
+    // Leave nothing behind in the shared Redis: the queue and the predictor's missed-instant marks.
+    const queue = new Queue(queueName, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true }).catch(() => {});
+    await queue.close();
+    const redis = new Redis(redisUrl);
+    const marks = await redis.keys(`regime-predictor:${queueName}:*`);
+    if (marks.length > 0) await redis.del(...marks);
+    redis.disconnect();
     await collector?.stop().catch(() => {});
     await replay?.close().catch(() => {});
     await db.dropTables().catch(() => {});
