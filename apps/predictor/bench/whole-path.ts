@@ -90,9 +90,9 @@ async function main(): Promise<void> {
       const candles = readKlineFiles(sharedKlinesDir(), 'BTCUSDT', interval, { from, to: FROM }).filter(
         (c) => closesAt(interval, c.openTime) <= FROM,
       );
-      for (let i = 0; i < symbols.length; i += 20) {
+      for (let i = 0; i < symbols.length; i += 5) {
         await db.writeKlines(
-          symbols.slice(i, i + 20).flatMap((symbol) => candles.map((c) => ({ ...c, symbol, interval }))),
+          symbols.slice(i, i + 5).flatMap((symbol) => candles.map((c) => ({ ...c, symbol, interval }))),
         );
       }
     }
