@@ -42,6 +42,7 @@ export interface CollectorDeps {
     | 'subscribeBatch'
     | 'subscribeIntervalMs'
     | 'rejectionLogWindowMs'
+    | 'connectBudget'
   >;
   /** /healthz turns unhealthy when a connection has been down, or writes failing, this long (default 60 s). */
   healthGraceMs?: number;

@@ -20,6 +20,11 @@ export const configSchema = z.object({
   METRICS_HOST: bindHost('127.0.0.1'),
   /** How far back the start-up gap fill reaches for a stream with nothing stored yet. */
   GAP_FILL_LOOKBACK_HOURS: positiveInt(24),
+  /**
+   * WebSocket connection attempts this collector may make per 5 minutes. Binance allows 300 per IP:
+   * collectors sharing one IP (sharded by symbol) split it, e.g. 100 each for three.
+   */
+  WS_CONNECT_ATTEMPTS_PER_5MIN: z.coerce.number().int().min(1).max(300).default(300),
 });
 
 export type CollectorConfig = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import { ConnectAttemptBudget } from '@regime/binance';
 import { QuestDb } from '@regime/questdb';
 import { createLogger, loadConfig, redactText, startOpsServer } from '@regime/service';
 import { Command } from 'commander';
@@ -21,6 +22,7 @@ new Command('collector')
       '  LIVE_FLUSH_MS                      in-progress candles written at most this often (2000)',
       '  METRICS_PORT, METRICS_HOST         /healthz and /metrics (9464 on 127.0.0.1)',
       '  GAP_FILL_LOOKBACK_HOURS            start-up gap fill for a stream with nothing stored (24)',
+      '  WS_CONNECT_ATTEMPTS_PER_5MIN       WebSocket connection attempts per 5 minutes (300: Binance per IP)',
     ].join('\n'),
   )
   .parse(process.argv);
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
       liveFlushMs: config.LIVE_FLUSH_MS,
       lookbackMs: config.GAP_FILL_LOOKBACK_HOURS * 3_600_000,
     },
-    { db, logger },
+    { db, logger, stream: { connectBudget: new ConnectAttemptBudget(config.WS_CONNECT_ATTEMPTS_PER_5MIN) } },
   );
   collectDefaultMetrics({ register: collector.metrics.registry });
   const ops = await startOpsServer({

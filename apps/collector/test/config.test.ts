@@ -10,6 +10,13 @@ describe('collector config', () => {
     expect(c.BINANCE_WS_URL).toBe('wss://stream.binance.com:9443');
     expect(c.LIVE_FLUSH_MS).toBe(2000);
     expect(c.METRICS_PORT).toBe(9464);
+    expect(c.WS_CONNECT_ATTEMPTS_PER_5MIN).toBe(300);
+  });
+
+  it('refuses a connection attempt budget beyond the 300 per 5 minutes per IP Binance allows', () => {
+    expect(() => loadConfig(configSchema, { WS_CONNECT_ATTEMPTS_PER_5MIN: '301' })).toThrow(
+      /WS_CONNECT_ATTEMPTS_PER_5MIN="301"/,
+    );
   });
 
   it('names every bad value', () => {

@@ -11,6 +11,7 @@ export interface RawCliOptions {
   from?: string;
   to?: string;
   symbols?: string;
+  copies?: string;
   intervals?: string;
   updateEveryMs: string;
   weightLimit: string;
@@ -68,6 +69,11 @@ const schema = z.object({
     (s): s is string => isValidSymbol(s),
     'upper-case symbols like BTCUSDT',
   ).optional(),
+  copies: z.coerce
+    .number()
+    .int({ message: '--copies must be a whole number' })
+    .min(0, { message: '--copies must be >= 0' })
+    .optional(),
   intervals: list('--intervals', (s): s is Interval => isInterval(s), INTERVALS.join(', ')).optional(),
   updateEveryMs: positive('--update-every-ms'),
   weightLimit: positive('--weight-limit'),
@@ -108,6 +114,7 @@ export function replayOptionsFromCli(raw: RawCliOptions): ReplayOptions {
     from: o.from,
     to: o.to,
     symbols: o.symbols,
+    copies: o.copies,
     intervals: o.intervals,
     updateEveryMs: o.updateEveryMs,
     weightLimit1m: o.weightLimit,

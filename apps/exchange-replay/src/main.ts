@@ -16,6 +16,10 @@ const program = new Command('exchange-replay')
   .option('--from <iso>', 'virtual start instant, e.g. 2024-03-01 or 2024-03-01T12:00Z (required)')
   .option('--to <iso>', 'virtual end instant: the clock stops there')
   .option('--symbols <list>', 'symbols served, e.g. BTCUSDT,ETHUSDT (default: every symbol in --data)')
+  .option(
+    '--copies <n>',
+    'also serve each symbol under N other names (C001BTCUSDT, …) with the same candles, for load tests',
+  )
   .option('--intervals <list>', 'intervals served (default 1m,5m,15m,1h)')
   .option('--update-every-ms <ms>', 'virtual ms between in-progress kline updates', '2000')
   .option('--weight-limit <n>', 'REST request weight allowed per minute before 429s', '6000')

@@ -1,17 +1,23 @@
 /**
  * Predictor benchmark (npm run bench -w @regime/predictor). Needs QuestDB and Redis (npm run stack:up).
  *
- * 1. Throughput: 100 symbols × 5 official as-of instants enqueued by one tick → predictions per second
- *    (pg reads of the candles, feature windows, the labeler view, batched model calls, ILP writes),
- *    with the time per prediction of each stage.
+ * 1. Throughput: BENCH_SYMBOLS (default 100) symbols × 5 official as-of instants enqueued by one tick →
+ *    predictions per second (pg reads of the candles, feature windows, the labeler view, batched model
+ *    calls, ILP writes), with the time per prediction of each stage, the CPU per prediction of each
+ *    stage, and the memory of this process holding every symbol's history (RSS, V8 heap).
+ *    CPU per stage: features, labeler view and model from predictor_stage_seconds_total (process CPU
+ *    around their synchronous work, in the run); read and write are asynchronous (pg parsing and the
+ *    ILP request run in I/O callbacks), so their CPU is measured after the run by doing the same
+ *    operations again one at a time in the then idle process; what is left of the run's CPU is the
+ *    job machinery (BullMQ, Redis, scheduling).
  * 2. Candle close → official row queryable: for each sample instant T the candles closing at T are
  *    written (what the collector does at the close); from QuestDB's acknowledgement of that write, a tick
  *    is triggered at once (OFFICIAL_OFFSET_MS = 0 here: the production offset is a deliberate wait on top
  *    of this), and pg is polled every 10 ms until each symbol's row for T is visible. Reported over
  *    every row of every sample; the wait for QuestDB to make the candles visible (WAL apply) is included.
  *
- * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under 100 symbol names, in
- * unique tables and a unique queue, dropped at the end. Model: MODEL_DIR or the shipped model.
+ * Data: BTCUSDT candles from ../shared (a random walk when absent) copied under BENCH_SYMBOLS symbol
+ * names, in unique tables and a unique queue, dropped at the end. Model: MODEL_DIR or the shipped model.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,19 +25,33 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Candle, closesAt, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
-import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup } from '@regime/inference';
-import { defaultModelDir } from '@regime/model/runtime';
+import { FEATURE_INTERVALS, type FeatureInterval, historyWarmup, inputsAsOf } from '@regime/inference';
+import { defaultModelDir, REGIMES } from '@regime/model/runtime';
 import { createTinyModel } from '@regime/model/tiny-model';
-import { QuestDb, uniqueTableNames } from '@regime/questdb';
+import { type PredictionRow, QuestDb, uniqueTableNames } from '@regime/questdb';
 import { type Clock, createLogger, machineLoad } from '@regime/service';
+import { CandleCache } from '../src/candle-cache.ts';
 import { loadPredictorConfig } from '../src/config.ts';
 import { type Predictor, startPredictor } from '../src/predictor.ts';
 
-const SYMBOLS = Array.from({ length: 100 }, (_, i) => `BENCH${String(i).padStart(3, '0')}USDT`);
+function benchSymbolCount(): number {
+  const raw = process.env.BENCH_SYMBOLS ?? '100';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 9999)
+    throw new Error(`BENCH_SYMBOLS must be a whole number from 1 to 9999, got "${raw}"`);
+  return n;
+}
+
+const SYMBOLS = Array.from(
+  { length: benchSymbolCount() },
+  (_, i) => `BENCH${String(i).padStart(4, '0')}USDT`,
+);
 const STEP = INTERVAL_MS['5m'];
 const T0 = Date.UTC(2024, 5, 15, 12, 0);
 const THROUGHPUT_INSTANTS = 5;
 const LATENCY_SAMPLES = 12;
+
+const MIB = 1024 * 1024;
 
 const log = createLogger('predictor-bench');
 log.level = process.env.LOG_LEVEL ?? 'warn';
@@ -128,8 +148,9 @@ async function main(): Promise<void> {
       const candles = sourceCandles(interval, oldest - (warmup[interval] + 2) * ms, lastInstant).filter(
         (c) => closesAt(interval, c.openTime) <= lastInstant,
       );
-      const rows: Kline[] = [];
-      SYMBOLS.forEach((symbol, i) => {
+      // A few symbols per write: the bench's own copies must not inflate the memory measured below.
+      let rows: Kline[] = [];
+      for (const [i, symbol] of SYMBOLS.entries()) {
         const scale = 1 + i / 1000;
         for (const c of candles) {
           const k: Kline = {
@@ -143,10 +164,14 @@ async function main(): Promise<void> {
           };
           (withheld.has(closesAt(interval, c.openTime)) ? heldBack : rows).push(k);
         }
-      });
-      await db.writeKlines(rows);
+        if (rows.length >= 100_000 || i === SYMBOLS.length - 1) {
+          await db.writeKlines(rows);
+          rows = [];
+        }
+      }
     }
     await db.waitForWal();
+    const memoryBefore = process.memoryUsage();
 
     let now = T0 - STEP;
     const clock: Clock = { now: () => now, close: () => {} };
@@ -159,21 +184,31 @@ async function main(): Promise<void> {
           [new Date(from).toISOString(), new Date(to).toISOString()],
         )
       )[0]!.n;
+    // The deadline only stops a hung run: a loaded machine may take long, and that is what is measured.
     const waitRows = async (from: number, to: number, expected: number) => {
-      for (const deadline = Date.now() + 120_000; (await countRows(from, to)) < expected; ) {
+      for (const deadline = Date.now() + 600_000; (await countRows(from, to)) < expected; ) {
         if (Date.now() > deadline)
-          throw new Error(`timed out: fewer than ${expected} rows between ${from} and ${to}`);
+          throw new Error(
+            `timed out: ${await countRows(from, to)} of ${expected} rows between ${from} and ${to}`,
+          );
         await new Promise((r) => setTimeout(r, 5));
       }
     };
     const tick = () =>
       running.queue.add('tick', { mode: 'official' }, { jobId: `bench-tick-${now}`, removeOnComplete: true });
 
-    // Warm-up: the start-up tick predicts the catch-up window before T0 (JIT, model, connections).
+    // Warm-up: the start-up tick predicts the catch-up window before T0 (JIT, model, connections,
+    // and every symbol's start-up fill: its whole history read once).
+    const warmupStarted = performance.now();
     await waitRows(
       T0 - (THROUGHPUT_INSTANTS + 1) * STEP,
       T0 - STEP,
       SYMBOLS.length * (THROUGHPUT_INSTANTS + 1),
+    );
+
+    console.log(
+      `start-up: ${SYMBOLS.length * (THROUGHPUT_INSTANTS + 1)} predictions with every symbol's history read once ` +
+        `in ${((performance.now() - warmupStarted) / 1000).toFixed(1)} s; ${machineLoad()}`,
     );
 
     // 1. Throughput.
@@ -205,6 +240,15 @@ async function main(): Promise<void> {
         `features ${perPrediction('features')} ms CPU, labeler view ${perPrediction('view')} ms CPU, ` +
         `model + decision ${perPrediction('model')} ms CPU, write ${perPrediction('write')} ms wall per batch row`,
     );
+    const memory = process.memoryUsage();
+    console.log(
+      `memory of this process holding ${SYMBOLS.length} symbols' history (candles and per-symbol caches): ` +
+        `RSS ${(memory.rss / MIB).toFixed(0)} MiB (aim ≤ 1536 MiB), V8 heap ${(memory.heapUsed / MIB).toFixed(0)} MiB, ` +
+        `array buffers ${(memory.arrayBuffers / MIB).toFixed(0)} MiB; before the predictor started: ` +
+        `RSS ${(memoryBefore.rss / MIB).toFixed(0)} MiB, heap ${(memoryBefore.heapUsed / MIB).toFixed(0)} MiB`,
+    );
+    const stageCpuInRun = (stage: string) =>
+      (((stagesAfter[stage] ?? 0) - (stagesBefore[stage] ?? 0)) * 1000) / predictions;
 
     // 2. Candle close → official row queryable.
     const latencies: number[] = [];
@@ -248,6 +292,23 @@ async function main(): Promise<void> {
         `all ${SYMBOLS.length} rows of a close: p50 ${percentile(lastRow, 0.5).toFixed(0)} ms, ` +
         `max ${lastRow.at(-1)!.toFixed(0)} ms; ${retries} attempts retried (candle not visible yet)`,
     );
+
+    // 3. CPU of the read and write stages, one operation at a time in the now idle process.
+    const readCpu = await readStageCpu(db, SYMBOLS, warmup);
+    const writeCpu = await writeStageCpu(db, SYMBOLS, Math.max(1, Math.round(batchSum / batchCount)));
+    const inRun = {
+      features: stageCpuInRun('features'),
+      view: stageCpuInRun('view'),
+      model: stageCpuInRun('model'),
+    };
+    const rest = cpuMsPerPrediction - inRun.features - inRun.view - inRun.model - readCpu - writeCpu;
+    console.log(
+      `CPU per prediction, by stage (${SYMBOLS.length} symbols): read ${readCpu.toFixed(3)} ms ` +
+        `(pg query + parse + cache + inputsAsOf, measured alone), features ${inRun.features.toFixed(3)} ms, ` +
+        `labeler inputs (view) ${inRun.view.toFixed(3)} ms, model + decision ${inRun.model.toFixed(3)} ms, ` +
+        `write ${writeCpu.toFixed(3)} ms (ILP, measured alone), job machinery (BullMQ, Redis, rest) ` +
+        `${rest.toFixed(3)} ms; total ${cpuMsPerPrediction.toFixed(3)} ms (target ≤ 1 ms); ${machineLoad()}`,
+    );
   } finally {
     // Leave nothing behind in the shared QuestDB and Redis, also after a failure.
     await predictor?.queue.obliterate({ force: true }).catch(() => {});
@@ -256,6 +317,62 @@ async function main(): Promise<void> {
     await db.close();
     model.cleanup();
   }
+}
+
+/** CPU of this process in ms since `before`. */
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/**
+ * The read stage's CPU per prediction: a fresh cache is filled for the instant before T0 (the
+ * start-up fill, not counted), then the throughput phase's 5 instants are read one after the other
+ * per symbol (incremental reads of the newest rows) and picked by inputsAsOf. Sequential, so the
+ * process's CPU is the reads' CPU; each instant reads its own new rows (in the concurrent run one
+ * read may serve several instants, so this is if anything an overestimate).
+ */
+async function readStageCpu(
+  db: QuestDb,
+  symbols: readonly string[],
+  warmup: Record<FeatureInterval, number>,
+): Promise<number> {
+  const cache = new CandleCache(db, warmup);
+  for (const symbol of symbols) await cache.recent(symbol, T0 - STEP);
+  const before = process.cpuUsage();
+  for (const symbol of symbols) {
+    for (let k = 0; k < THROUGHPUT_INSTANTS; k++) {
+      const asOf = T0 + k * STEP;
+      inputsAsOf(await cache.recent(symbol, asOf, 'official'), 'official', asOf, warmup);
+    }
+  }
+  return cpuMsSince(before) / (symbols.length * THROUGHPUT_INSTANTS);
+}
+
+/** The write stage's CPU per row: rows like the predictor's, in batches of the run's mean size (ILP, acknowledged). */
+async function writeStageCpu(db: QuestDb, symbols: readonly string[], batch: number): Promise<number> {
+  // Instants far before the bench's, so no count above sees them.
+  const base = T0 - 30 * 86_400_000;
+  const rows: PredictionRow[] = [];
+  for (let k = 0; k < THROUGHPUT_INSTANTS; k++) {
+    for (const symbol of symbols) {
+      const probabilities = Object.fromEntries(REGIMES.map((id) => [id, 1 / REGIMES.length]));
+      rows.push({
+        ts: base + k * STEP,
+        symbol,
+        mode: 'official',
+        regime: REGIMES[0]!,
+        confidence: 1 / REGIMES.length,
+        probabilities: probabilities as PredictionRow['probabilities'],
+        modelVersion: 'bench',
+        latencyMs: 100,
+        createdAt: base + k * STEP + 100,
+      });
+    }
+  }
+  const before = process.cpuUsage();
+  for (let i = 0; i < rows.length; i += batch) await db.writePredictions(rows.slice(i, i + batch));
+  return cpuMsSince(before) / rows.length;
 }
 
 main().catch((error) => {

@@ -1,5 +1,10 @@
 import { type Candle, candleOpenAt, INTERVAL_MS } from '@regime/candles';
-import { type CandleSeries, FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
+import {
+  type CandleSeries,
+  FEATURE_INTERVALS,
+  type FeatureInterval,
+  type PredictionMode,
+} from '@regime/inference';
 import type { QuestDb } from '@regime/questdb';
 
 /** Closed candles kept beyond the warm-up, so catch-up instants up to a few hours back need no full read. */
@@ -26,12 +31,14 @@ export class CandleCache {
 
   /**
    * For each interval, the newest warm-up + 1 candles with open time < T (closed or not): the history
-   * inputsAsOf picks from, plus the candle containing T.
+   * inputsAsOf picks from, plus the candle containing T. `official` needs no candle in progress at T:
+   * an interval is then only read when a candle newer than the cached ones can have closed by T
+   * (most official jobs read the new 5m candle only, not the 15m and 1h candles in progress).
    */
-  async recent(symbol: string, asOf: number): Promise<CandleSeries> {
+  async recent(symbol: string, asOf: number, mode: PredictionMode = 'live'): Promise<CandleSeries> {
     const [m5, m15, h1] = await Promise.all(
       FEATURE_INTERVALS.map((interval) =>
-        this.serialized(`${symbol}@${interval}`, () => this.read(symbol, interval, asOf)),
+        this.serialized(`${symbol}@${interval}`, () => this.read(symbol, interval, asOf, mode)),
       ),
     );
     return { '5m': m5!, '15m': m15!, '1h': h1! };
@@ -52,7 +59,12 @@ export class CandleCache {
     return next;
   }
 
-  private async read(symbol: string, interval: FeatureInterval, asOf: number): Promise<Candle[]> {
+  private async read(
+    symbol: string,
+    interval: FeatureInterval,
+    asOf: number,
+    mode: PredictionMode,
+  ): Promise<Candle[]> {
     const key = `${symbol}@${interval}`;
     const ms = INTERVAL_MS[interval];
     const count = this.warmup[interval] + 1;
@@ -67,8 +79,10 @@ export class CandleCache {
       return rows;
     }
     const last = cached.at(-1)!;
-    const fresh =
-      last.openTime + ms < asOf ? await this.db.readKlines(symbol, interval, last.openTime + ms, asOf) : [];
+    // Live: anything after the newest cached candle (the one in progress at T included). Official:
+    // only if the next candle can have closed by T.
+    const worthReading = mode === 'live' ? last.openTime + ms < asOf : last.openTime + 2 * ms <= asOf;
+    const fresh = worthReading ? await this.db.readKlines(symbol, interval, last.openTime + ms, asOf) : [];
     const newlyClosed = closedPrefix(fresh);
     if (newlyClosed.length > 0) {
       cached.push(...newlyClosed);

@@ -180,7 +180,7 @@ export async function startPredictor(
       let inputs: PredictionInputs;
       try {
         const readStart = performance.now();
-        const recent = await candles.recent(symbol, asOf);
+        const recent = await candles.recent(symbol, asOf, mode);
         metrics.stageSeconds.inc({ stage: 'read' }, (performance.now() - readStart) / 1000);
         inputs = inputsAsOf(recent, mode, asOf, warmup);
       } catch (error) {
@@ -193,8 +193,13 @@ export async function startPredictor(
       }
       row = await place.submit({ symbol, mode, asOf, inputs });
     } catch (error) {
-      // The retry reads everything again: the cache may hold a gap the collector has filled since.
-      if (failureReason(error) === 'not_ready') candles.invalidate(symbol);
+      // A gap inside the cached history (features or labeler view refused it): the retry reads
+      // everything again, the collector may have filled it since. The newest candle not being
+      // there yet (CandlesNotReadyError) needs no such full read: the next incremental read fetches
+      // whatever arrived after the newest cached candle. (Dropping the cache then made every job that
+      // ran just before its close arrived re-read 17 days of candles: at 400 symbols the predictor
+      // fell behind for good.)
+      if (error instanceof FeatureError || error instanceof LabelerViewError) candles.invalidate(symbol);
       throw error;
     }
     metrics.jobsDone.inc({ mode });

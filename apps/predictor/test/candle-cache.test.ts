@@ -1,5 +1,5 @@
 import { type Candle, closeTimeOf, INTERVAL_MS, type Kline } from '@regime/candles';
-import { FEATURE_INTERVALS, type FeatureInterval } from '@regime/inference';
+import { FEATURE_INTERVALS, type FeatureInterval, inputsAsOf } from '@regime/inference';
 import { QuestDb, questDbConfigFromEnv, uniqueTableNames } from '@regime/questdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CandleCache } from '../src/candle-cache.ts';
@@ -69,6 +69,40 @@ describe('CandleCache', () => {
     await check(T + 360_000);
     await check(T - 300_000);
     await check(T - 3_600_000);
+  });
+
+  it('official: the same inputs as a full read, reading only the intervals a candle can have closed in', async () => {
+    const v = T + 2 * 86_400_000;
+    await db.writeKlines(history(v));
+    // The 15m and 1h candles in progress at the instants below: an official read does not need them.
+    await db.writeKlines([kline('15m', v, false, 1.2), kline('1h', v, false, 1.2)]);
+    await db.waitForWal();
+    // Counts the incremental reads, and passes everything to the real QuestDB.
+    let reads = 0;
+    const counting = new Proxy(db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'readKlines') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: Parameters<QuestDb['readKlines']>) => {
+          reads++;
+          return target.readKlines(...args);
+        };
+      },
+    });
+    const cache = new CandleCache(counting, WARMUP, 4);
+    await cache.recent('BTCUSDT', v, 'official');
+    for (const asOf of [v + 300_000, v + 600_000]) {
+      await db.writeKlines([kline('5m', asOf - 300_000)]);
+      await db.waitForWal();
+      reads = 0;
+      const got = inputsAsOf(await cache.recent('BTCUSDT', asOf, 'official'), 'official', asOf, WARMUP);
+      // The new 5m candle only: no 15m or 1h candle closes at v + 5 or v + 10 minutes.
+      expect(reads).toBe(1);
+      const full = {} as Record<FeatureInterval, Candle[]>;
+      for (const interval of FEATURE_INTERVALS)
+        full[interval] = await db.readLatestKlines('BTCUSDT', interval, WARMUP[interval] + 1, asOf);
+      expect(got).toEqual(inputsAsOf(full, 'official', asOf, WARMUP));
+    }
   });
 
   it('serves a candle filled into a gap after invalidate', async () => {

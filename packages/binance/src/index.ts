@@ -1,4 +1,5 @@
 export { type BackoffOptions, backoffDelay } from './backoff.ts';
+export { ConnectAttemptBudget } from './connect-budget.ts';
 export { BinanceApiError, RetriesExhaustedError, UnknownSymbolError } from './errors.ts';
 export {
   futureKlineProblem,

@@ -3,6 +3,7 @@ import { type Interval, isValidSymbol, type Kline } from '@regime/candles';
 import type { Logger } from '@regime/service';
 import WebSocket from 'ws';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { ConnectAttemptBudget } from './connect-budget.ts';
 import { futureKlineProblem, klineStreamName, parseKlineMessage, type RejectCode } from './kline-message.ts';
 import { RejectionLog } from './rejection-log.ts';
 
@@ -33,6 +34,13 @@ export interface KlineStreamOptions {
   futureToleranceMs?: number;
   /** Refused messages are logged once per reason per window, then summarised (default 10 s). */
   rejectionLogWindowMs?: number;
+  /**
+   * Connection attempts (first connects and reconnects of every connection) allowed per window:
+   * Binance allows 300 per 5 minutes per IP. Default: a budget of 300 per 5 minutes for this
+   * stream; collectors sharing one IP must split the 300 (e.g. `new ConnectAttemptBudget(100)` each
+   * for three), or share one instance within a process. An attempt past the budget waits.
+   */
+  connectBudget?: ConnectAttemptBudget;
 }
 
 export interface StreamRef {
@@ -82,7 +90,9 @@ const DEFAULT_SUBSCRIBE_INTERVAL_MS = 250;
  * gap-fills through REST.
  */
 export class KlineStream extends EventEmitter<KlineStreamEvents> {
-  readonly stats = { messages: 0, rejected: 0, reconnects: 0 };
+  readonly stats = { messages: 0, rejected: 0, reconnects: 0, connectAttempts: 0, connectsDeferred: 0 };
+  /** @internal shared by the connections. */
+  readonly connectBudget: ConnectAttemptBudget;
   private readonly connections: StreamConnection[];
   private readonly lastClosed = new Map<string, number>();
   private readonly rejectionLog: RejectionLog;
@@ -90,6 +100,7 @@ export class KlineStream extends EventEmitter<KlineStreamEvents> {
   constructor(readonly opts: KlineStreamOptions) {
     super();
     this.rejectionLog = new RejectionLog(opts.logger, opts.rejectionLogWindowMs);
+    this.connectBudget = opts.connectBudget ?? new ConnectAttemptBudget();
     for (const symbol of opts.symbols) {
       if (!isValidSymbol(symbol)) throw new Error(`invalid symbol "${symbol}": expected e.g. BTCUSDT`);
     }
@@ -262,6 +273,18 @@ class StreamConnection {
   private connect(): void {
     if (this.stopped) return;
     const log = this.owner.opts.logger;
+    const wait = this.owner.connectBudget.take();
+    if (wait > 0) {
+      this.owner.stats.connectsDeferred++;
+      const { max, windowMs } = this.owner.connectBudget;
+      log?.warn(
+        { connection: this.id, waitMs: wait, max, windowMs },
+        'connection attempt budget spent (Binance: 300 per 5 minutes per IP): waiting',
+      );
+      this.retryTimer = setTimeout(() => this.connect(), wait);
+      return;
+    }
+    this.owner.stats.connectAttempts++;
     const ws = new WebSocket(this.url, { handshakeTimeout: this.pingTimeoutMs });
     this.ws = ws;
     this.closedReason = 'connection closed';

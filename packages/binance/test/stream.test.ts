@@ -2,7 +2,7 @@ import { type Candle, INTERVAL_MS, type Interval, type Kline } from '@regime/can
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { startReplayExchange } from '@regime/replay-exchange';
 import { describe, expect, it } from 'vitest';
-import { BinanceRest, KlineStream, type RejectCode } from '../src/index.ts';
+import { BinanceRest, ConnectAttemptBudget, KlineStream, type RejectCode } from '../src/index.ts';
 
 const shared = hasSharedKlines();
 if (!shared)
@@ -145,6 +145,130 @@ describe.skipIf(!shared)('KlineStream against the replay exchange', () => {
         const mine = [...got.get(k)!.values()].sort((a, b) => a.openTime - b.openTime);
         expect(mine).toEqual(source);
       }
+    } finally {
+      await stream.stop();
+      await ex.close();
+    }
+  });
+
+  it('400 symbols × 5m/15m/1h: 1 200 streams on two connections within Binance limits; a drop and its REST gap fill lose nothing', async () => {
+    const from = Date.UTC(2024, 2, 4);
+    const to = from + 3 * 3_600_000;
+    const intervals: Interval[] = ['5m', '15m', '1h'];
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      symbols: ['BTCUSDT'],
+      copies: 399,
+      from,
+      to,
+      speed: 1500,
+      // One in-progress update per stream every 5 virtual minutes: the finals are what is checked here.
+      updateEveryMs: 300_000,
+      // The gap fill of 1 200 streams is ~2 400 weight: not what this test is about.
+      weightLimit1m: 1_000_000,
+    });
+    const symbols = [...ex.symbols];
+    expect(symbols).toHaveLength(400);
+    const stream = new KlineStream({
+      baseUrl: ex.wsUrl,
+      symbols,
+      intervals,
+      reconnect: { minMs: 300, maxMs: 600 }, // long enough for candles to close while down
+    });
+    const rest = new BinanceRest({ baseUrl: ex.restUrl });
+    const got = new Map<string, Map<number, Candle>>();
+    const keep = (symbol: string, interval: string, c: Candle) => {
+      const k = `${symbol}@${interval}`;
+      if (!got.has(k)) got.set(k, new Map());
+      got.get(k)!.set(c.openTime, c);
+    };
+    const firstOpen = new Map<string, number>();
+    const fills: Promise<void>[] = [];
+    let gapFilled = 0;
+    stream.on('kline', ({ symbol, interval, ...candle }) => {
+      if (!candle.closed) return;
+      const k = `${symbol}@${interval}`;
+      if (!firstOpen.has(k)) firstOpen.set(k, candle.openTime);
+      keep(symbol, interval, candle);
+    });
+    stream.on('reconnected', (_downSince, info) => {
+      for (const { symbol, interval } of info.streams) {
+        const last = info.lastClosedOpenTime[`${symbol}@${interval}`];
+        if (last === undefined) continue;
+        fills.push(
+          (async () => {
+            for await (const page of rest.klinesBetween(symbol, interval, last + INTERVAL_MS[interval], to)) {
+              gapFilled += page.length;
+              for (const c of page) keep(symbol, interval, c);
+            }
+          })(),
+        );
+      }
+    });
+    try {
+      await stream.start();
+      // 1 200 streams: 1 024 on the first connection, 176 on the second.
+      expect(ex.stats.wsConnections).toBe(2);
+      expect(stream.connectionStates().map((c) => c.streams)).toEqual([1024, 176]);
+      // Every stream has a closed candle (and a 1h one has closed since): then drop both connections.
+      await waitFor(
+        () => firstOpen.size === 1200 && [...got.keys()].filter((k) => k.endsWith('@1h')).length === 400,
+        120_000,
+        'a closed kline on each of the 1 200 streams',
+      );
+      ex.dropConnections();
+      await waitFor(() => stream.stats.reconnects >= 2, 120_000, 'both connections back');
+      await waitFor(() => ex.now() >= to, 120_000, 'the end of the replay');
+      await sleep(300);
+      await Promise.all(fills);
+      expect(gapFilled).toBeGreaterThan(0);
+      const source = Object.fromEntries(
+        intervals.map((interval) => [
+          interval,
+          readKlineFiles(sharedKlinesDir(), 'BTCUSDT', interval, { from, to }),
+        ]),
+      );
+      for (const symbol of symbols) {
+        for (const interval of intervals) {
+          const k = `${symbol}@${interval}`;
+          const mine = [...got.get(k)!.values()].sort((a, b) => a.openTime - b.openTime);
+          expect(mine, k).toEqual(source[interval]!.filter((c) => c.openTime >= firstOpen.get(k)!));
+        }
+      }
+      // Binance's limits, as the exchange counted them.
+      expect(ex.stats.maxIncomingPerSecond).toBeLessThanOrEqual(5);
+      expect(ex.stats.maxIncomingPerSecond).toBeGreaterThan(1); // it did count the SUBSCRIBE frames
+      expect(ex.stats.rateLimitedConnections).toBe(0);
+      expect(ex.stats.refusedConnectAttempts).toBe(0);
+      expect(ex.stats.wsConnectAttempts).toBe(stream.stats.connectAttempts);
+      expect(stream.stats.connectAttempts).toBe(4);
+    } finally {
+      await stream.stop();
+      await ex.close();
+    }
+  }, 400_000);
+
+  it('stays within its connection attempt budget however often the server drops it', async () => {
+    const from = Date.UTC(2024, 2, 4);
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from,
+      to: from + 3_600_000,
+      speed: 1,
+      faults: { dropConnectionsEverySec: 0.2 },
+    });
+    const stream = new KlineStream({
+      baseUrl: ex.wsUrl,
+      symbols: ['BTCUSDT'],
+      intervals: ['5m'],
+      reconnect: fastReconnect,
+      connectBudget: new ConnectAttemptBudget(3, 600_000),
+    });
+    try {
+      await stream.start();
+      await waitFor(() => stream.stats.connectsDeferred >= 1, 20_000, 'an attempt past the budget');
+      expect(stream.stats.connectAttempts).toBe(3);
+      expect(ex.stats.wsConnectAttempts).toBe(3);
     } finally {
       await stream.stop();
       await ex.close();

@@ -43,14 +43,27 @@ const DERIVED_FROM_5M: ReadonlySet<Interval> = new Set(['15m', '1h']);
 export class CandleStore {
   private readonly months = new Map<string, Candle[]>();
   private readonly earliest = new Map<string, number | undefined>();
+  private readonly served: ReadonlySet<string>;
 
+  /**
+   * `copiesOf` maps a served symbol to the symbol whose files it serves (copies for load tests): a
+   * copy reads the same months, so its candles are the same objects, held once however many copies.
+   */
   constructor(
     readonly dataDir: string,
     readonly symbols: readonly string[],
-  ) {}
+    private readonly copiesOf: ReadonlyMap<string, string> = new Map(),
+  ) {
+    this.served = new Set(symbols);
+  }
 
   hasSymbol(symbol: string): boolean {
-    return this.symbols.includes(symbol);
+    return this.served.has(symbol);
+  }
+
+  /** The symbol whose files a served symbol reads (itself unless it is a copy). */
+  private source(symbol: string): string {
+    return this.copiesOf.get(symbol) ?? symbol;
   }
 
   /** Number of months loaded (a cheap measure of memory use). */
@@ -109,7 +122,9 @@ export class CandleStore {
     return c?.openTime === openTime ? c : undefined;
   }
 
-  private month(symbol: string, interval: Interval, m: number): Candle[] {
+  private month(served: string, interval: Interval, m: number): Candle[] {
+    if (!this.hasSymbol(served)) return [];
+    const symbol = this.source(served);
     const key = `${symbol}/${interval}/${m}`;
     let candles = this.months.get(key);
     if (candles === undefined) {
@@ -119,8 +134,8 @@ export class CandleStore {
     return candles;
   }
 
+  /** One month of a source symbol's candles (`symbol` is never a copy's name here). */
   private load(symbol: string, interval: Interval, m: number): Candle[] {
-    if (!this.hasSymbol(symbol)) return [];
     const range = { from: m, to: nextMonth(m) };
     const own = readKlineFiles(this.dataDir, symbol, interval, range);
     if (!DERIVED_FROM_5M.has(interval)) return own;
@@ -137,9 +152,9 @@ export class CandleStore {
   }
 
   private bounds(symbol: string, interval: Interval, which: 'first' | 'last'): number | undefined {
-    const key = `${which}/${symbol}/${interval}`;
+    const key = `${which}/${this.source(symbol)}/${interval}`;
     if (!this.earliest.has(key)) {
-      const months = this.files(symbol, interval)
+      const months = this.files(this.source(symbol), interval)
         .map((file) => /-(\d{4})-(\d{2})\.csv\.gz$/.exec(file)!)
         .map((m) => Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))
         .sort((a, b) => a - b);
@@ -155,6 +170,27 @@ export class CandleStore {
   latestMonth(symbol: string, interval: Interval): number | undefined {
     return this.hasSymbol(symbol) ? this.bounds(symbol, interval, 'last') : undefined;
   }
+}
+
+/**
+ * Names for `copies` copies of each source symbol: `C001BTCUSDT`, `C002BTCUSDT`, … (valid symbols,
+ * the quote asset kept at the end), mapped to their source. Throws when a name would be longer
+ * than a symbol may be.
+ */
+export function copyNames(sources: readonly string[], copies: number): Map<string, string> {
+  const width = Math.max(3, String(copies).length);
+  const out = new Map<string, string>();
+  for (let i = 1; i <= copies; i++) {
+    for (const source of sources) {
+      const name = `C${String(i).padStart(width, '0')}${source}`;
+      if (!isValidSymbol(name))
+        throw new Error(
+          `copy name "${name}" of ${source} is not a valid symbol (at most 20 letters or digits)`,
+        );
+      out.set(name, source);
+    }
+  }
+  return out;
 }
 
 /** Symbols present in a ../shared-layout data directory (one folder per symbol), sorted. */

@@ -25,7 +25,17 @@ export interface ReplayStats {
   rateLimited: number;
   /** 503 answers injected by the serverErrorEveryN fault. */
   serverErrors: number;
+  /** WebSocket upgrade requests, refused ones included. */
+  wsConnectAttempts: number;
+  /** Upgrades refused for passing 300 attempts per 5 minutes from one IP (Binance's limit). */
+  refusedConnectAttempts: number;
+  /** The most connection attempts from one IP seen in any 5-minute window. */
+  maxConnectAttemptsIn5Min: number;
   wsConnections: number;
+  /** Messages received from clients (requests, pings, pongs). */
+  wsIncoming: number;
+  /** The most messages one connection sent in any second (Binance disconnects past 5). */
+  maxIncomingPerSecond: number;
   wsOpen: number;
   wsMessages: number;
   closedKlinesSent: number;

@@ -2,13 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INTERVALS, type Interval, parseSymbol } from '@regime/candles';
 import { createLogger, type Logger } from '@regime/service';
-import { CandleStore, symbolsIn } from './candle-store.ts';
+import { CandleStore, copyNames, symbolsIn } from './candle-store.ts';
 import { VirtualClock } from './clock.ts';
 import type { ReplayContext, ReplayFaults, ReplayStats } from './context.ts';
 import { PartialBuilder } from './partial.ts';
 import { createRestHandler } from './rest.ts';
 import { WsHub } from './ws-hub.ts';
 
+export { copyNames } from './candle-store.ts';
 export type { ReplayFaults, ReplayStats } from './context.ts';
 export { MALFORMED_KINDS, type MalformedKind } from './malformed.ts';
 export { interpolate } from './partial.ts';
@@ -18,6 +19,11 @@ export interface ReplayOptions {
   dataDir: string;
   /** Symbols served (default: every symbol folder in dataDir). Others get -1121 "Invalid symbol.". */
   symbols?: string[];
+  /**
+   * Also serve each symbol under this many other names (`copyNames`: C001BTCUSDT, C002BTCUSDT, …),
+   * with the same candles, for load tests at hundreds of pairs. The candles are held once.
+   */
+  copies?: number;
   /** Intervals served (default 1m, 5m, 15m, 1h). Others get -1120 "Invalid interval.". */
   intervals?: Interval[];
   /** Virtual start instant (epoch ms). */
@@ -47,6 +53,8 @@ export interface ReplayExchange {
   /** Base URL for BINANCE_WS_URL, e.g. ws://127.0.0.1:40123 */
   wsUrl: string;
   port: number;
+  /** Every symbol served: the sources, then their copies. */
+  symbols: readonly string[];
   /** The virtual clock (epoch ms). */
   now(): number;
   /** Terminates every WebSocket connection now (what the drop fault does on its timer). */
@@ -60,6 +68,8 @@ function validate(opts: ReplayOptions): void {
   if (!Number.isFinite(opts.from)) problems.push('from must be an instant (epoch ms)');
   if (opts.to !== undefined && !(opts.to > opts.from)) problems.push('to must be after from');
   if (!(opts.speed > 0) || !Number.isFinite(opts.speed)) problems.push('speed must be a positive number');
+  if (opts.copies !== undefined && !(Number.isInteger(opts.copies) && opts.copies >= 0))
+    problems.push('copies must be a whole number >= 0');
   if (opts.updateEveryMs !== undefined && !(opts.updateEveryMs > 0))
     problems.push('updateEveryMs must be > 0');
   for (const [name, value] of Object.entries(opts.faults ?? {})) {
@@ -73,9 +83,11 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
   validate(opts);
   const logger = opts.logger ?? createLogger('exchange-replay');
   if (!opts.logger && process.env.LOG_LEVEL === undefined) logger.level = 'warn';
-  const symbols = (opts.symbols ?? symbolsIn(opts.dataDir)).map(parseSymbol);
-  if (symbols.length === 0) throw new Error(`no symbols to replay: ${opts.dataDir} has no symbol folders`);
-  const store = new CandleStore(opts.dataDir, symbols);
+  const sources = (opts.symbols ?? symbolsIn(opts.dataDir)).map(parseSymbol);
+  if (sources.length === 0) throw new Error(`no symbols to replay: ${opts.dataDir} has no symbol folders`);
+  const copies = copyNames(sources, opts.copies ?? 0);
+  const symbols = [...sources, ...copies.keys()];
+  const store = new CandleStore(opts.dataDir, symbols, copies);
   const intervals = opts.intervals ?? [...INTERVALS];
   // Load the starting month before the clock starts, so a fast replay does not run ahead of it.
   for (const symbol of symbols) for (const interval of INTERVALS) store.get(symbol, interval, opts.from);
@@ -84,7 +96,12 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
     restRequests: 0,
     rateLimited: 0,
     serverErrors: 0,
+    wsConnectAttempts: 0,
+    refusedConnectAttempts: 0,
+    maxConnectAttemptsIn5Min: 0,
     wsConnections: 0,
+    wsIncoming: 0,
+    maxIncomingPerSecond: 0,
     wsOpen: 0,
     wsMessages: 0,
     closedKlinesSent: 0,
@@ -123,6 +140,7 @@ export async function startReplayExchange(opts: ReplayOptions): Promise<ReplayEx
     restUrl: `http://${shownHost}:${port}`,
     wsUrl: `ws://${shownHost}:${port}`,
     port,
+    symbols,
     now: () => clock.now(),
     dropConnections: () => hub.dropAll(),
     stats,

@@ -10,6 +10,9 @@ const STREAM_NAME = /^([a-z0-9]{2,20})@kline_([0-9a-zA-Z]+)$/;
 /** Binance's documented limits per connection: 1024 streams, 5 incoming messages a second (pongs included). */
 const MAX_STREAMS_PER_CONNECTION = 1024;
 const MAX_INCOMING_PER_SECOND = 5;
+/** Binance's limit on WebSocket connection attempts per IP: 300 per 5 minutes. */
+const MAX_CONNECT_ATTEMPTS = 300;
+const CONNECT_WINDOW_MS = 300_000;
 /** Ticks never come closer than this (wall ms): bounds CPU at high speed. */
 const MIN_TICK_MS = 20;
 const MAX_TICK_MS = 1000;
@@ -58,6 +61,8 @@ export class WsHub {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly clients = new Set<Client>();
   private readonly streams = new Map<string, StreamState>();
+  /** Wall times of the connection attempts of the last 5 minutes, per client IP. */
+  private readonly attemptsByIp = new Map<string, number[]>();
   private timer: NodeJS.Timeout | undefined;
   private readonly pinger: NodeJS.Timeout;
   private readonly dropper: NodeJS.Timeout | undefined;
@@ -76,6 +81,16 @@ export class WsHub {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.ctx.stats.wsConnectAttempts++;
+    if (!this.countAttempt(req.socket.remoteAddress ?? 'unknown')) {
+      this.ctx.stats.refusedConnectAttempts++;
+      this.ctx.logger.warn(
+        { limit: MAX_CONNECT_ATTEMPTS, windowMs: CONNECT_WINDOW_MS },
+        'more than 300 connection attempts in 5 minutes from one IP: refused (as Binance does)',
+      );
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'ws://replay');
     let names: string[];
     let combined: boolean;
@@ -94,6 +109,19 @@ export class WsHub {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, names, combined));
+  }
+
+  /** Counts a connection attempt from `ip`; false when it is past the per-IP budget. */
+  private countAttempt(ip: string): boolean {
+    const now = Date.now();
+    const recent = (this.attemptsByIp.get(ip) ?? []).filter((t) => now - t < CONNECT_WINDOW_MS);
+    recent.push(now);
+    this.attemptsByIp.set(ip, recent);
+    this.ctx.stats.maxConnectAttemptsIn5Min = Math.max(
+      this.ctx.stats.maxConnectAttemptsIn5Min,
+      recent.length,
+    );
+    return recent.length <= MAX_CONNECT_ATTEMPTS;
   }
 
   /** Terminates every connection (the drop fault). */
@@ -154,6 +182,11 @@ export class WsHub {
     const now = Date.now();
     client.incoming = client.incoming.filter((t) => now - t < 1000);
     client.incoming.push(now);
+    this.ctx.stats.wsIncoming++;
+    this.ctx.stats.maxIncomingPerSecond = Math.max(
+      this.ctx.stats.maxIncomingPerSecond,
+      client.incoming.length,
+    );
     if (client.incoming.length <= MAX_INCOMING_PER_SECOND) return true;
     this.ctx.stats.rateLimitedConnections++;
     this.ctx.logger.warn(

@@ -1,6 +1,7 @@
 import { type Candle, closesAt, type Interval } from '@regime/candles';
 import { hasSharedKlines, readKlineFiles, sharedKlinesDir } from '@regime/candles/files';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startReplayExchange } from '../src/index.ts';
 import { record, sleep, waitFor } from './helpers.ts';
 
@@ -214,10 +215,44 @@ describe.skipIf(!shared)("replay WebSocket: Binance's per-connection limits", ()
       await waitFor(() => client.closes.length > 0, 5_000, 'the connection to be closed');
       expect(client.closes).toEqual([1008]);
       expect(ex.stats.rateLimitedConnections).toBe(1);
+      expect(ex.stats.maxIncomingPerSecond).toBe(6);
       // the five within the limit were answered
       expect(client.messages.filter((m) => m.includes('"result":null'))).toHaveLength(5);
     } finally {
       client.ws.terminate();
+      await ex.close();
+    }
+  });
+
+  it('refuses the 301st connection attempt from one IP within 5 minutes with 429', async () => {
+    const ex = await startReplayExchange({
+      dataDir: sharedKlinesDir(),
+      from: Date.UTC(2024, 6, 27),
+      speed: 1,
+    });
+    // One attempt at a time: open, then close.
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${ex.wsUrl}/ws`);
+        ws.once('open', () => {
+          ws.terminate();
+          resolve(101);
+        });
+        ws.once('unexpected-response', (_req, res) => {
+          ws.terminate();
+          resolve(res.statusCode ?? 0);
+        });
+        ws.once('error', () => resolve(-1));
+      });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 301; i++) statuses.push(await attempt());
+      expect(statuses.slice(0, 300).every((s) => s === 101)).toBe(true);
+      expect(statuses[300]).toBe(429);
+      expect(ex.stats.wsConnectAttempts).toBe(301);
+      expect(ex.stats.refusedConnectAttempts).toBe(1);
+      expect(ex.stats.maxConnectAttemptsIn5Min).toBe(301);
+    } finally {
       await ex.close();
     }
   });
