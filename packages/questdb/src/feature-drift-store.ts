@@ -76,16 +76,9 @@ export class FeatureDriftStore {
 
   /** Upserts drift rows (key: ts, symbol, feature). */
   async write(rows: readonly FeatureDriftRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const problem = featureDriftProblem(rows[i]!);
-      if (problem)
-        throw new Error(`refusing to write feature drift: item ${i} of ${rows.length}: ${problem}`);
-    }
-    if (rows.length === 0) return;
     const table = this.table;
-    await this.ilp.write(
-      rows,
-      this.ilp.clientEncoder<FeatureDriftRow>((b, r) => writeDriftRow(table, b, r)),
+    await this.ilp.writeValidated('feature drift', rows, featureDriftProblem, (b, r) =>
+      writeDriftRow(table, b, r),
     );
   }
 

@@ -72,6 +72,23 @@ export class IlpWriter {
     return result;
   }
 
+  /**
+   * Checks every row first and writes none when one is bad (a table never holds half a batch), then
+   * writes them all with the client's row buffer. `what` names the rows in the refusal.
+   */
+  async writeValidated<T>(
+    what: string,
+    rows: readonly T[],
+    problemOf: (row: T) => string | undefined,
+    row: (buffer: SenderBuffer, item: T) => void,
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      const problem = problemOf(rows[i]!);
+      if (problem) throw new Error(`refusing to write ${what}: item ${i} of ${rows.length}: ${problem}`);
+    }
+    if (rows.length > 0) await this.write(rows, this.clientEncoder(row));
+  }
+
   /** An `encode` for `write` that uses the client's own row buffer. */
   clientEncoder<T>(row: (buffer: SenderBuffer, item: T) => void): (slice: readonly T[]) => Buffer | null {
     return (slice) => {

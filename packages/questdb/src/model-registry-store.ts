@@ -162,16 +162,9 @@ export class ModelRegistryStore {
   }
 
   async write(rows: readonly RegistryRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const problem = registryRowProblem(rows[i]!);
-      if (problem)
-        throw new Error(`refusing to write registry rows: item ${i} of ${rows.length}: ${problem}`);
-    }
-    if (rows.length === 0) return;
     const table = this.table;
-    await this.ilp.write(
-      rows,
-      this.ilp.clientEncoder<RegistryRow>((b, r) => writeRegistryRow(table, b, r)),
+    await this.ilp.writeValidated('registry rows', rows, registryRowProblem, (b, r) =>
+      writeRegistryRow(table, b, r),
     );
   }
 

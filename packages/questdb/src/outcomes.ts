@@ -156,16 +156,8 @@ export class OutcomeStore {
 
   /** Upserts outcome rows (key: ts, symbol). */
   async write(rows: readonly OutcomeRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i++) {
-      const problem = outcomeProblem(rows[i]!);
-      if (problem) throw new Error(`refusing to write outcomes: item ${i} of ${rows.length}: ${problem}`);
-    }
-    if (rows.length === 0) return;
     const table = this.table;
-    await this.ilp.write(
-      rows,
-      this.ilp.clientEncoder<OutcomeRow>((b, r) => writeOutcomeRow(table, b, r)),
-    );
+    await this.ilp.writeValidated('outcomes', rows, outcomeProblem, (b, r) => writeOutcomeRow(table, b, r));
   }
 
   /** Outcome rows of one symbol with ts in [fromTs, toTs), ascending. */
