@@ -1,3 +1,4 @@
+import { queueDepthGauge } from '@regime/service';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Everything the predictor exports on /metrics. One registry per predictor instance (tests run several). */
@@ -72,18 +73,7 @@ export function createPredictorMetrics(
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  const queueDepth = new Gauge({
-    name: 'predictor_queue_depth',
-    help: 'Jobs in the BullMQ queue by state',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      if (!queueCounts) return;
-      // A scrape while Redis is down must still answer: leave the last values.
-      const counts = await queueCounts().catch(() => undefined);
-      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
-    },
-  });
+  const queueDepth = queueDepthGauge('predictor', registry, queueCounts);
   return {
     registry,
     modelAgeDays,

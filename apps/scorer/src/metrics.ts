@@ -1,3 +1,4 @@
+import { queueDepthGauge } from '@regime/service';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 /** Everything the scorer exports on /metrics. One registry per scorer instance (tests run several). */
@@ -46,17 +47,7 @@ export function createScorerMetrics(queueCounts?: () => Promise<Record<string, n
     help: 'When the last tick finished without error (unix seconds): a stalled scorer stops moving it',
     registers: [registry],
   });
-  const queueDepth = new Gauge({
-    name: 'scorer_queue_depth',
-    help: 'Jobs in the BullMQ queue by state',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      if (!queueCounts) return;
-      const counts = await queueCounts().catch(() => undefined);
-      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
-    },
-  });
+  const queueDepth = queueDepthGauge('scorer', registry, queueCounts);
   return {
     registry,
     outcomesWritten,

@@ -1,3 +1,4 @@
+import { queueDepthGauge } from '@regime/service';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 /** Everything the trainer exports on /metrics. One registry per trainer instance (tests run several). */
@@ -31,17 +32,7 @@ export function createTrainerMetrics(queueCounts?: () => Promise<Record<string, 
     labelNames: ['model_version'] as const,
     registers: [registry],
   });
-  const queueDepth = new Gauge({
-    name: 'trainer_queue_depth',
-    help: 'Retrain jobs in the BullMQ queue by state',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      if (!queueCounts) return;
-      const counts = await queueCounts().catch(() => undefined);
-      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
-    },
-  });
+  const queueDepth = queueDepthGauge('trainer', registry, queueCounts);
   return { registry, retrains, earlyRetrains, progress, lastRetrain, liveMacroF1, queueDepth };
 }
 

@@ -3,6 +3,7 @@ export * from './config.ts';
 export * from './http.ts';
 export * from './load.ts';
 export * from './logger.ts';
+export * from './queue-depth.ts';
 export * from './redact.ts';
 export * from './redis-errors.ts';
 export * from './signals.ts';
